@@ -1,0 +1,331 @@
+//! The crawl engine: the seed crawler's algorithm on a single-threaded
+//! executor.
+//!
+//! ```text
+//!   roots ──put──▶ JoinableQueue ──get──▶ worker 0..maxTasks ──fetch──▶ Fetcher
+//!                      ▲                        │ parse links (scraper)
+//!                      └──── put new links ◀────┘ task_done (always, via a drop guard)
+//!   supervisor: await join() or stop ─▶ cancel workers ─▶ Finished
+//! ```
+//!
+//! Every step is an [`EventKind`] in the log; the report is folded from it.
+//! Nothing here panics or returns an error once the crawl has started:
+//! whatever goes wrong with a page is recorded as that page's data.
+
+use crate::env::{Env, FetchError, FetchRequest, FetchResponse};
+use crate::event::{EndReason, Event, EventKind, EventLog, FetchResult, Outcome, TaskId};
+use crate::links;
+use crate::options::Options;
+use crate::queue::JoinableQueue;
+use crate::report::Report;
+use crate::scope::Scope;
+use crate::signal::Signal;
+use crate::task::{spawn_cancellable, CancelHandle};
+use futures::future::{select, Either};
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::future::Future;
+use std::rc::Rc;
+use url::Url;
+
+/// A running (or finished) crawl. Cheap to clone; clones share the crawl.
+#[derive(Clone)]
+pub struct Crawl {
+    shared: Rc<Shared>,
+}
+
+/// State every task of one crawl shares.
+struct Shared {
+    options: Options,
+    env: Env,
+    scope: Scope,
+    /// The single source of truth; the report is folded from it.
+    log: EventLog,
+    queue: JoinableQueue<Item>,
+    /// Every URL ever enqueued or reached by a redirect: a URL is fetched at
+    /// most once, however many pages link to it.
+    seen: RefCell<HashSet<String>>,
+    /// One per worker, to cancel them when `join` resolves or on stop.
+    workers: RefCell<Vec<CancelHandle>>,
+    stop: Signal,
+    finished: Signal,
+    /// Clock reading at start; `Finished` reports the time since.
+    started_ms: f64,
+}
+
+/// A queued URL and where it came from.
+#[derive(Clone, Debug)]
+struct Item {
+    url: Url,
+    depth: u32,
+    parent: Option<String>,
+}
+
+impl Shared {
+    fn emit(&self, kind: EventKind) {
+        self.log.emit(self.env.clock.now_ms(), kind);
+    }
+
+    /// Enqueue `url` if it was never seen; returns whether it was new.
+    fn enqueue(&self, item: Item) -> bool {
+        if !self.seen.borrow_mut().insert(item.url.to_string()) {
+            return false;
+        }
+        let (url, depth, parent) = (item.url.to_string(), item.depth, item.parent.clone());
+        self.queue.put(item);
+        self.emit(EventKind::QueuePut {
+            url,
+            depth,
+            parent,
+            len: self.queue.len(),
+            unfinished: self.queue.unfinished(),
+        });
+        true
+    }
+
+    /// Drop every worker's future now; returns how many there were.
+    fn cancel_workers(&self) -> u32 {
+        let workers = std::mem::take(&mut *self.workers.borrow_mut());
+        for worker in &workers {
+            worker.cancel(); // borrow of `workers` already released
+        }
+        workers.len() as u32
+    }
+}
+
+impl Crawl {
+    /// Start a crawl: roots are enqueued and `max_tasks` workers spawned
+    /// before this returns, so `report()` shows the roots at once.
+    pub fn start(options: Options, env: Env) -> Crawl {
+        let shared = Rc::new(Shared {
+            scope: Scope::new(&options.roots, options.strict),
+            log: EventLog::new(env.clock.now_ms()),
+            queue: JoinableQueue::new(),
+            seen: RefCell::new(HashSet::new()),
+            workers: RefCell::new(Vec::new()),
+            stop: Signal::new(),
+            finished: Signal::new(),
+            started_ms: env.clock.now_ms(),
+            options,
+            env,
+        });
+        let roots: Vec<String> = shared.options.roots.iter().map(Url::to_string).collect();
+        shared.emit(EventKind::CrawlStarted { roots, max_tasks: shared.options.max_tasks });
+        for root in shared.options.roots.clone() {
+            shared.enqueue(Item { url: root, depth: 0, parent: None });
+        }
+        for task in 0..shared.options.max_tasks as TaskId {
+            let handle = spawn_cancellable(&*shared.env.spawner, Box::pin(worker(shared.clone(), task)));
+            shared.workers.borrow_mut().push(handle);
+            shared.emit(EventKind::TaskSpawned { task });
+        }
+        shared.env.spawner.spawn(Box::pin(supervise(shared.clone())));
+        Crawl { shared }
+    }
+
+    /// Stop now: in-flight fetches are aborted (their futures dropped), URLs
+    /// not fetched are recorded as "not crawled (stopped)", everything found
+    /// so far is kept. Does nothing once the crawl has finished.
+    pub fn stop(&self) {
+        let shared = &self.shared;
+        if shared.finished.is_set() || shared.stop.is_set() {
+            return;
+        }
+        shared.emit(EventKind::StopRequested);
+        shared.stop.set();
+        shared.cancel_workers();
+    }
+
+    /// The report as of now.
+    pub fn report(&self) -> Report {
+        self.shared.log.report()
+    }
+
+    /// Events from position `from` on.
+    pub fn events_since(&self, from: usize) -> Vec<Event> {
+        self.shared.log.since(from)
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.shared.finished.is_set()
+    }
+
+    /// Resolves with the final report when the crawl ends.
+    pub fn finished(&self) -> impl Future<Output = Report> + 'static {
+        let shared = self.shared.clone();
+        async move {
+            shared.finished.wait().await;
+            shared.log.report()
+        }
+    }
+}
+
+/// Wait for the queue to drain (or for stop), then cancel the workers.
+async fn supervise(shared: Rc<Shared>) {
+    // asyncio's `await q.join()`, raced against the stop button.
+    let _ = select(shared.queue.join(), shared.stop.wait()).await;
+    let stopped = shared.stop.is_set();
+    if !stopped {
+        shared.emit(EventKind::JoinResolved);
+    }
+    // Workers are parked in `queue.get()` (or, after a stop, already gone).
+    let tasks = shared.cancel_workers();
+    shared.emit(EventKind::WorkersCancelled { tasks });
+    for item in shared.queue.drain() {
+        shared.emit(EventKind::PageEnd { url: item.url.to_string(), outcome: Outcome::Stopped, error: None });
+        shared.queue.task_done();
+    }
+    let elapsed_ms = shared.env.clock.now_ms() - shared.started_ms;
+    let reason = if stopped { EndReason::Stopped } else { EndReason::Complete };
+    shared.emit(EventKind::Finished { elapsed_ms, reason });
+    shared.finished.set();
+}
+
+/// One worker: take a URL, process it, mark it done — forever, until cancelled.
+async fn worker(shared: Rc<Shared>, task: TaskId) {
+    loop {
+        // Parks here while the queue is empty; `put` wakes exactly one worker.
+        let item = shared.queue.get().await;
+        shared.emit(EventKind::QueueGet {
+            task,
+            url: item.url.to_string(),
+            len: shared.queue.len(),
+            unfinished: shared.queue.unfinished(),
+        });
+        let mut guard = InFlight { shared: shared.clone(), task, url: item.url.to_string(), ended: false };
+        let (outcome, error) = process(&shared, task, &item).await;
+        guard.end(outcome, error);
+        // `guard` drops here: task_done. If the worker is cancelled at an
+        // `.await` above instead, it drops there — task_done runs either way.
+    }
+}
+
+/// Guarantees the seed's missing invariant: `task_done` runs on every path
+/// (success, failure, cancellation), so `join` always returns.
+struct InFlight {
+    shared: Rc<Shared>,
+    task: TaskId,
+    url: String,
+    ended: bool,
+}
+
+impl InFlight {
+    fn end(&mut self, outcome: Outcome, error: Option<String>) {
+        self.ended = true;
+        self.shared.emit(EventKind::PageEnd { url: self.url.clone(), outcome, error });
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if !self.ended {
+            // Dropped mid-fetch: the crawl was stopped.
+            self.end(Outcome::Stopped, None);
+        }
+        self.shared.queue.task_done();
+        let unfinished = self.shared.queue.unfinished();
+        self.shared.emit(EventKind::TaskDone { task: self.task, url: self.url.clone(), unfinished });
+    }
+}
+
+/// Fetch (with tries), follow the redirect outcome, parse links.
+async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outcome, Option<String>) {
+    let url = item.url.to_string();
+    let mut attempt = 0;
+    let response = loop {
+        attempt += 1;
+        shared.emit(EventKind::FetchStart { task, url: url.clone(), attempt });
+        let started = shared.env.clock.now_ms();
+        let result = fetch_with_timeout(shared, &url).await;
+        let ms = shared.env.clock.now_ms() - started;
+        match result {
+            Ok(response) => {
+                let result = FetchResult::Response {
+                    status: response.status,
+                    final_url: response.url.clone(),
+                    redirected: response.redirected,
+                    content_type: response.header("content-type").map(String::from),
+                    bytes: response.body.len(),
+                };
+                shared.emit(EventKind::FetchEnd { task, url: url.clone(), attempt, ms, result });
+                break response;
+            }
+            Err(error) => {
+                let result = FetchResult::Error { error: error.clone() };
+                shared.emit(EventKind::FetchEnd { task, url: url.clone(), attempt, ms, result });
+                if attempt >= shared.options.max_tries {
+                    let noun = if attempt == 1 { "try" } else { "tries" };
+                    return (Outcome::Failed, Some(format!("failed after {attempt} {noun}: {error}")));
+                }
+            }
+        }
+    };
+
+    // fetch followed any redirects and hid the hops; only the final URL shows.
+    let mut page_url = item.url.clone();
+    if let Ok(mut final_url) = Url::parse(&response.url) {
+        final_url.set_fragment(None);
+        if final_url != item.url {
+            let in_scope = shared.scope.allows(&final_url);
+            let is_new = shared.seen.borrow_mut().insert(final_url.to_string());
+            shared.emit(EventKind::Redirected {
+                task,
+                from: url.clone(),
+                to: final_url.to_string(),
+                coalesced: !is_new,
+                in_scope,
+            });
+            if !is_new {
+                return (Outcome::Alias, None);
+            }
+            if !in_scope {
+                return (Outcome::OffScope, Some(format!("redirected out of scope to {final_url}")));
+            }
+            page_url = final_url;
+        }
+    }
+
+    if response.status == 200 && is_markup(response.header("content-type")) {
+        parse_and_enqueue(shared, task, item, &page_url, &response);
+    }
+    (Outcome::Done, None)
+}
+
+/// Extract links, keep the in-scope ones, enqueue the new ones.
+fn parse_and_enqueue(shared: &Shared, task: TaskId, item: &Item, page_url: &Url, response: &FetchResponse) {
+    let text = String::from_utf8_lossy(&response.body);
+    let extracted = links::extract(&text, page_url);
+    let (in_scope, off_scope): (Vec<Url>, Vec<Url>) =
+        extracted.links.into_iter().partition(|link| shared.scope.allows(link));
+    let fresh: Vec<Url> = in_scope.iter().filter(|l| !shared.seen.borrow().contains(l.as_str())).cloned().collect();
+    shared.emit(EventKind::LinksFound {
+        task,
+        url: page_url.to_string(),
+        links: in_scope.iter().map(Url::to_string).collect(),
+        new: fresh.len(),
+        off_scope: off_scope.len(),
+        non_http: extracted.non_http + extracted.invalid,
+    });
+    for link in fresh {
+        shared.enqueue(Item { url: link, depth: item.depth + 1, parent: Some(page_url.to_string()) });
+    }
+}
+
+/// Content types whose links the seed follows (HTML, XHTML, XML).
+fn is_markup(content_type: Option<&str>) -> bool {
+    let essence = content_type.unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    matches!(essence.as_str(), "text/html" | "application/xhtml+xml" | "application/xml" | "text/xml")
+}
+
+/// One attempt, raced against the engine's own timer. When the timer wins,
+/// the fetch future is dropped, which aborts the request.
+async fn fetch_with_timeout(shared: &Shared, url: &str) -> Result<FetchResponse, String> {
+    let fetch = shared.env.fetcher.fetch(FetchRequest { url: url.to_string() });
+    let timeout = shared.env.clock.sleep(f64::from(shared.options.timeout_ms));
+    match select(fetch, timeout).await {
+        Either::Left((Ok(response), _timer)) => Ok(response),
+        Either::Left((Err(FetchError::Network(message)), _)) => Err(format!("network error (TypeError: {message})")),
+        Either::Left((Err(FetchError::Aborted), _)) => Err("aborted".into()),
+        Either::Right(((), _fetch)) => Err(format!("timed out after {} ms", shared.options.timeout_ms)),
+    }
+}

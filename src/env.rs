@@ -1,0 +1,84 @@
+//! What the engine needs from the outside world: a fetcher, a clock and a
+//! spawner. The browser implements them with `web-sys` (see `web/`); native
+//! tests implement them with an in-memory site, virtual time and a
+//! single-threaded executor. The engine itself never touches `web-sys`.
+//!
+//! Every future here is `!Send`: the browser has one thread, and so do the
+//! engine's tasks (`spawn_local`, `Rc`, `RefCell`).
+
+use futures::future::LocalBoxFuture;
+use std::rc::Rc;
+
+/// One GET request, as the engine asks for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FetchRequest {
+    /// Absolute http(s) URL without a fragment.
+    pub url: String,
+}
+
+/// Exactly what browser `fetch` lets a cross-origin page see — nothing more,
+/// so a native test cannot pass on behaviour a browser does not have.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FetchResponse {
+    /// `Response.url`: the final URL after every redirect hop.
+    pub url: String,
+    /// `Response.redirected`: whether any hop happened (the hops are hidden).
+    pub redirected: bool,
+    /// `Response.status`.
+    pub status: u16,
+    /// CORS-safelisted response headers only, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes (never decoded by the fetcher: charset is the engine's job).
+    pub body: Vec<u8>,
+}
+
+impl FetchResponse {
+    /// A header by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a fetch produced no response. In a browser a CORS refusal, a DNS
+/// failure, a refused connection and a redirect loop are all the same
+/// `TypeError`; the message keeps whatever the browser said.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FetchError {
+    /// `fetch` rejected with a `TypeError` (network error, CORS refusal, …).
+    Network(String),
+    /// The request was aborted (the engine dropped it: stop or timeout).
+    Aborted,
+}
+
+/// The response headers a cross-origin page may read without
+/// `Access-Control-Expose-Headers` (the Fetch standard's safelist).
+pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] =
+    ["cache-control", "content-language", "content-length", "content-type", "expires", "last-modified", "pragma"];
+
+/// Fetches one URL. Dropping the returned future must cancel the request
+/// (the browser implementation aborts its `AbortController`).
+pub trait Fetcher {
+    fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>>;
+}
+
+/// Time, in milliseconds. `sleep` is the engine's own timer, so tests can
+/// make time virtual and later work can freeze it.
+pub trait Clock {
+    /// Milliseconds since an arbitrary origin (monotonic).
+    fn now_ms(&self) -> f64;
+    /// Resolves after `ms` milliseconds; dropping it cancels the timer.
+    fn sleep(&self, ms: f64) -> LocalBoxFuture<'static, ()>;
+}
+
+/// Starts a task on the current thread's executor (`spawn_local` in a browser).
+pub trait Spawner {
+    fn spawn(&self, task: LocalBoxFuture<'static, ()>);
+}
+
+/// The three together, cheap to clone into every task.
+#[derive(Clone)]
+pub struct Env {
+    pub fetcher: Rc<dyn Fetcher>,
+    pub clock: Rc<dyn Clock>,
+    pub spawner: Rc<dyn Spawner>,
+}

@@ -1,0 +1,190 @@
+//! The typed event stream: everything the engine does, in order.
+//!
+//! This log is the single source of truth. The [`Report`](crate::report::Report)
+//! is a fold over it (live, event by event, and again from a saved log — the
+//! two must agree), and the page draws from it. Events are plain data with a
+//! sequence number and a time since the crawl started.
+
+use crate::report::ReportBuilder;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+
+/// Worker task number, `0..maxTasks`.
+pub type TaskId = u32;
+
+/// One thing that happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Position in the log, from 0, without gaps.
+    pub seq: u64,
+    /// Milliseconds since the crawl started, on the engine's clock.
+    pub t_ms: f64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// How a page's processing ended. Every URL ever put on the queue gets
+/// exactly one of these in a [`EventKind::PageEnd`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// A response arrived (any HTTP status) and was recorded.
+    #[serde(rename = "done")]
+    Done,
+    /// No response after every try (network error, CORS refusal, timeout).
+    #[serde(rename = "failed")]
+    Failed,
+    /// Redirected to a page already seen: recorded as one of its aliases.
+    #[serde(rename = "alias")]
+    Alias,
+    /// Redirected out of scope: the target was fetched but is not followed.
+    #[serde(rename = "skipped (redirect out of scope)")]
+    OffScope,
+    /// The crawl was stopped before this URL was (completely) fetched.
+    #[serde(rename = "not crawled (stopped)")]
+    Stopped,
+}
+
+/// What a fetch attempt gave.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum FetchResult {
+    Response { status: u16, final_url: String, redirected: bool, content_type: Option<String>, bytes: usize },
+    Error { error: String },
+}
+
+/// Why the crawl ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EndReason {
+    /// `queue.join()` resolved: every URL found was processed.
+    Complete,
+    /// `stop()` was called.
+    Stopped,
+}
+
+/// The kinds of event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum EventKind {
+    CrawlStarted {
+        roots: Vec<String>,
+        max_tasks: usize,
+    },
+    TaskSpawned {
+        task: TaskId,
+    },
+    /// A URL went on the queue; `len` and `unfinished` are after the put.
+    QueuePut {
+        url: String,
+        depth: u32,
+        parent: Option<String>,
+        len: usize,
+        unfinished: usize,
+    },
+    /// A worker took a URL off the queue.
+    QueueGet {
+        task: TaskId,
+        url: String,
+        len: usize,
+        unfinished: usize,
+    },
+    FetchStart {
+        task: TaskId,
+        url: String,
+        attempt: u32,
+    },
+    FetchEnd {
+        task: TaskId,
+        url: String,
+        attempt: u32,
+        ms: f64,
+        result: FetchResult,
+    },
+    /// The response came from another URL than requested. `coalesced`: that
+    /// URL was already seen, so this one becomes its alias and is not parsed.
+    Redirected {
+        task: TaskId,
+        from: String,
+        to: String,
+        coalesced: bool,
+        in_scope: bool,
+    },
+    /// Links of a parsed page: in-scope ones (`links`), how many were new,
+    /// and how many were left out and why.
+    LinksFound {
+        task: TaskId,
+        url: String,
+        links: Vec<String>,
+        new: usize,
+        off_scope: usize,
+        non_http: usize,
+    },
+    /// The terminal record of a queued URL (see [`Outcome`]).
+    PageEnd {
+        url: String,
+        outcome: Outcome,
+        error: Option<String>,
+    },
+    /// `queue.task_done()` ran for the URL the worker had taken.
+    TaskDone {
+        task: TaskId,
+        url: String,
+        unfinished: usize,
+    },
+    JoinResolved,
+    StopRequested,
+    WorkersCancelled {
+        tasks: u32,
+    },
+    Finished {
+        elapsed_ms: f64,
+        reason: EndReason,
+    },
+}
+
+/// The log of one crawl, with the report folded in as events arrive.
+pub struct EventLog {
+    inner: RefCell<LogInner>,
+}
+
+struct LogInner {
+    events: Vec<Event>,
+    /// Kept up to date by applying each event once, so `report()` is cheap.
+    report: ReportBuilder,
+    /// Clock reading at crawl start; event times are relative to it.
+    origin_ms: f64,
+}
+
+impl EventLog {
+    pub fn new(origin_ms: f64) -> Self {
+        EventLog { inner: RefCell::new(LogInner { events: Vec::new(), report: ReportBuilder::default(), origin_ms }) }
+    }
+
+    /// Append an event stamped with the clock reading `now_ms`.
+    pub fn emit(&self, now_ms: f64, kind: EventKind) {
+        let mut inner = self.inner.borrow_mut();
+        let event = Event { seq: inner.events.len() as u64, t_ms: now_ms - inner.origin_ms, kind };
+        inner.report.apply(&event);
+        inner.events.push(event);
+    }
+
+    /// Events from position `from` on (empty when `from` is past the end).
+    pub fn since(&self, from: usize) -> Vec<Event> {
+        let inner = self.inner.borrow();
+        inner.events.get(from..).map(<[Event]>::to_vec).unwrap_or_default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.borrow().events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The report as of the last event.
+    pub fn report(&self) -> crate::report::Report {
+        self.inner.borrow().report.build()
+    }
+}

@@ -1,0 +1,51 @@
+//! crawlscope: the 500 Lines asyncio crawler, in Rust, on the browser's
+//! event loop — with every task visible.
+//!
+//! # A tour of the crate
+//!
+//! The crawl engine is plain Rust with no `web-sys` in it, so it runs and is
+//! tested natively, on a single-threaded executor with virtual time. The
+//! browser side is a thin layer that plugs real `fetch`, a real clock and
+//! `spawn_local` into it, and a `#[wasm_bindgen]` boundary for the page.
+//!
+//! * [`options`] — the crawl options, validated; errors name the option.
+//! * [`env`] — what the engine needs from outside: [`env::Fetcher`],
+//!   [`env::Clock`], [`env::Spawner`]. The fetcher shows only what browser
+//!   `fetch` shows (final URL, `redirected`, status, safelisted headers, body).
+//! * [`queue`] — a joinable queue with asyncio's `join` / `task_done`.
+//! * [`signal`] — a set-once flag many tasks can await (stop, finished).
+//! * [`task`] — spawning a task that can be cancelled from outside at once.
+//! * [`scope`] — which hosts a crawl may visit (strict / lenient, as the seed).
+//! * [`links`] — link extraction with `scraper`, `<base href>` honoured.
+//! * [`event`] — the typed event log, the single source of truth.
+//! * [`report`] — the Report, folded from the event log.
+//! * [`crawler`] — the engine: workers, supervisor, stop.
+//! * `web` (wasm32 only) — `web-sys` fetch with one `AbortController` per
+//!   request, `setTimeout` clock, `spawn_local`, the JS API and panic banner.
+//!
+//! # Errors
+//!
+//! One policy: a *caller's* mistake (bad options) is a `Result::Err` whose
+//! message names what is wrong; everything that goes wrong *during* a crawl
+//! (network errors, timeouts, odd pages) is recorded as data in the event
+//! log and the report, never returned as an error, and never a panic. On
+//! stable wasm a panic ends the instance, so nothing may panic on any input;
+//! the panic hook in `web` turns a bug that slips through into a banner.
+
+pub mod crawler;
+pub mod env;
+pub mod event;
+pub mod links;
+pub mod options;
+pub mod queue;
+pub mod report;
+pub mod scope;
+pub mod signal;
+pub mod task;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use crawler::Crawl;
+pub use options::{Options, OptionsError};
+pub use report::Report;

@@ -1,0 +1,161 @@
+//! Crawl options: parsed from the JS API's camelCase object (as JSON),
+//! validated once, and never silently ignored — an unknown option or a bad
+//! value is an error that names it.
+
+use serde_json::{Map, Value};
+use url::Url;
+
+/// A validated crawl configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// Start URLs, normalised (scheme added when missing, fragment removed).
+    pub roots: Vec<Url>,
+    /// Worker tasks, hence the most fetches in flight at once.
+    pub max_tasks: usize,
+    /// Attempts per URL when the network fails (total, not extra retries).
+    pub max_tries: u32,
+    /// Per-attempt limit; the engine's own timer drops (aborts) the fetch.
+    pub timeout_ms: u32,
+    /// Host scope: `true` = same host modulo a leading `www.`;
+    /// `false` = same last two labels. IP hosts always match literally.
+    pub strict: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { roots: Vec::new(), max_tasks: 10, max_tries: 4, timeout_ms: 15_000, strict: true }
+    }
+}
+
+/// Why options were refused; `Display` is the message the page and the JS
+/// API show, and it always names the option.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionsError {
+    /// The option at fault, as the user wrote it (`roots[1]`, `maxTasks`, …).
+    pub option: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for OptionsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.option, self.message)
+    }
+}
+
+impl std::error::Error for OptionsError {}
+
+fn err(option: impl Into<String>, message: impl Into<String>) -> OptionsError {
+    OptionsError { option: option.into(), message: message.into() }
+}
+
+/// The options `parse` accepts, for error messages.
+pub const KNOWN: [&str; 5] = ["roots", "maxTasks", "maxTries", "timeoutMs", "strict"];
+
+impl Options {
+    /// Parse options given as a JSON object text.
+    pub fn from_json(text: &str) -> Result<Options, OptionsError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| err("options", format!("not valid JSON ({e})")))?;
+        match value {
+            Value::Object(map) => Self::from_map(&map),
+            _ => Err(err("options", "expected an object like {\"roots\": [\"https://example.com/\"]}")),
+        }
+    }
+
+    /// Parse options from a JSON object.
+    pub fn from_map(map: &Map<String, Value>) -> Result<Options, OptionsError> {
+        let mut options = Options::default();
+        for (key, value) in map {
+            match key.as_str() {
+                "roots" => options.roots = parse_roots(value)?,
+                "maxTasks" => options.max_tasks = int(key, value, 1, 256)? as usize,
+                "maxTries" => options.max_tries = int(key, value, 1, 20)? as u32,
+                "timeoutMs" => options.timeout_ms = int(key, value, 1, 3_600_000)? as u32,
+                "strict" => {
+                    options.strict =
+                        value.as_bool().ok_or_else(|| err(key, format!("must be true or false, got {value}")))?
+                }
+                _ => {
+                    return Err(err(key, format!("unknown option (known: {})", KNOWN.join(", "))));
+                }
+            }
+        }
+        if options.roots.is_empty() {
+            return Err(err("roots", "give at least one start URL, e.g. roots: [\"https://example.com/\"]"));
+        }
+        Ok(options)
+    }
+}
+
+fn int(key: &str, value: &Value, min: u64, max: u64) -> Result<u64, OptionsError> {
+    match value.as_u64() {
+        Some(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(err(key, format!("must be a whole number from {min} to {max}, got {value}"))),
+    }
+}
+
+fn parse_roots(value: &Value) -> Result<Vec<Url>, OptionsError> {
+    let list = value.as_array().ok_or_else(|| err("roots", format!("must be an array of URL strings, got {value}")))?;
+    list.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let name = format!("roots[{i}]");
+            let text = v.as_str().ok_or_else(|| err(&name, format!("must be a string, got {v}")))?;
+            parse_root(text).map_err(|m| err(&name, m))
+        })
+        .collect()
+}
+
+/// Normalise one start URL the way a user means it: a missing scheme is
+/// added (`http://` for loopback hosts, else `https://`, because an https
+/// page may not fetch plain http), the fragment is dropped.
+pub fn parse_root(text: &str) -> Result<Url, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("is empty; give a URL such as https://example.com/".into());
+    }
+    let with_scheme = if text.contains("://") {
+        text.to_string()
+    } else {
+        let host = text.split(['/', ':', '?', '#']).next().unwrap_or("");
+        let loopback = host == "localhost" || host.starts_with("127.") || host == "[::1]";
+        format!("{}://{text}", if loopback { "http" } else { "https" })
+    };
+    let mut url = Url::parse(&with_scheme).map_err(|e| format!("`{text}` is not a valid URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{text}` is not an http(s) URL"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{text}` has no host"));
+    }
+    url.set_fragment(None);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_and_roots_are_normalised() {
+        let o = Options::from_json(r#"{"roots":["127.0.0.1:8081/a#frag","example.com"]}"#).expect("valid");
+        assert_eq!(o.roots[0].as_str(), "http://127.0.0.1:8081/a");
+        assert_eq!(o.roots[1].as_str(), "https://example.com/");
+        assert_eq!((o.max_tasks, o.max_tries, o.timeout_ms, o.strict), (10, 4, 15_000, true));
+    }
+
+    #[test]
+    fn unknown_options_and_bad_values_name_the_option() {
+        let e = Options::from_json(r#"{"roots":["http://a/"],"bogus":1}"#).unwrap_err();
+        assert_eq!(e.option, "bogus");
+        let e = Options::from_json(r#"{"roots":["http://a/"],"maxTasks":0}"#).unwrap_err();
+        assert_eq!(e.option, "maxTasks");
+        let e = Options::from_json(r#"{"roots":["http://a/"],"maxTasks":"3"}"#).unwrap_err();
+        assert_eq!(e.option, "maxTasks");
+        let e = Options::from_json(r#"{"roots":["not a url"]}"#).unwrap_err();
+        assert_eq!(e.option, "roots[0]");
+        let e = Options::from_json(r#"{"roots":["ftp://a/"]}"#).unwrap_err();
+        assert!(e.to_string().contains("http"), "{e}");
+        assert_eq!(Options::from_json("{}").unwrap_err().option, "roots");
+        assert_eq!(Options::from_json("[1]").unwrap_err().option, "options");
+    }
+}

@@ -1,0 +1,223 @@
+//! The crawl engine against the in-memory generated site, in virtual time.
+//! Expected pages always come from the site generator, never hand-typed.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use crawlscope::event::{EndReason, EventKind};
+use crawlscope::report::ReportBuilder;
+use sitegen::SiteConfig;
+use support::{expected, options, Sim, ORIGIN};
+
+fn small() -> SiteConfig {
+    SiteConfig { pages: 20, latency_ms: 100, ..SiteConfig::default() }
+}
+
+#[test]
+fn crawl_finds_exactly_the_pages_the_site_generator_lists() {
+    for max_tasks in [1, 2, 3, 6, 10, 32] {
+        let mut sim = Sim::new(small());
+        let (_, report) = sim.crawl(&options(max_tasks));
+        let want = expected(&small());
+        let got: Vec<_> = report.pages.iter().map(|p| (&p.url, &p.aliases, p.status, &p.links)).collect();
+        let want: Vec<_> = want.iter().map(|p| (&p.url, &p.aliases, Some(p.status), &p.links)).collect();
+        assert_eq!(got, want, "max_tasks={max_tasks}");
+        assert!(report.finished);
+        assert_eq!(report.end_reason, Some(EndReason::Complete));
+        assert!(report.pages.iter().all(|p| p.outcome == "done"), "max_tasks={max_tasks}");
+    }
+}
+
+#[test]
+fn link_cycle_fetches_every_url_once() {
+    let mut sim = Sim::new(small());
+    sim.crawl(&options(4));
+    let requests = sim.fetcher.requests.borrow();
+    assert!(requests.values().all(|&n| n == 1), "{requests:?}");
+    assert!(requests.contains_key(&format!("{ORIGIN}/")), "the index is requested once though pages link back");
+}
+
+#[test]
+fn redirect_join_parses_the_target_once() {
+    let mut sim = Sim::new(small());
+    let (crawl, report) = sim.crawl(&options(3));
+    let target = format!("{ORIGIN}/page/2");
+    let page = report.pages.iter().find(|p| p.url == target).expect("the redirect target is a page");
+    assert_eq!(page.aliases, vec![format!("{ORIGIN}/old-a"), format!("{ORIGIN}/old-b")]);
+    let parses = crawl
+        .events_since(0)
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::LinksFound { url, .. } if *url == target))
+        .count();
+    assert_eq!(parses, 1, "each distinct final page is parsed once");
+}
+
+#[test]
+fn max_tasks_bounds_peak_concurrency() {
+    for max_tasks in [1, 4, 8] {
+        let wide = SiteConfig { pages: 60, links_per_page: 10, ..small() };
+        let mut sim = Sim::new(wide);
+        sim.crawl(&options(max_tasks));
+        assert_eq!(sim.fetcher.peak.get(), max_tasks, "the wide site keeps every worker busy");
+    }
+}
+
+#[test]
+fn max_tries_records_failure_after_the_last_try() {
+    let mut sim = Sim::new(small());
+    let page = format!("{ORIGIN}/page/1");
+    sim.fetcher.drop_connection.borrow_mut().insert(page.clone(), 100);
+    let (_, report) = sim.crawl(&format!(r#"{{"roots":["{page}"],"maxTries":1}}"#));
+    let record = &report.pages[0];
+    assert_eq!((record.outcome.as_str(), record.tries), ("failed", 1));
+    let error = record.error.as_deref().unwrap_or("");
+    assert!(error.starts_with("failed after 1 try"), "{error}");
+    assert_eq!(report.counters["failed"], 1);
+}
+
+#[test]
+fn a_dropped_connection_is_retried_until_it_works() {
+    let mut sim = Sim::new(small());
+    let page = format!("{ORIGIN}/page/{}", small().pages);
+    sim.fetcher.drop_connection.borrow_mut().insert(page.clone(), 2);
+    let (_, report) = sim.crawl(&format!(r#"{{"roots":["{page}"],"maxTries":3}}"#));
+    let record = report.pages.iter().find(|p| p.url == page).expect("root is recorded");
+    assert_eq!((record.outcome.as_str(), record.tries, record.status), ("done", 3, Some(200)));
+}
+
+#[test]
+fn timeout_counts_as_a_try_and_aborts_the_request() {
+    let slow = SiteConfig { latency_ms: 60_000, ..small() };
+    let mut sim = Sim::new(slow);
+    let (_, report) = sim.crawl(&format!(r#"{{"roots":["{ORIGIN}/"],"timeoutMs":1000,"maxTries":2}}"#));
+    let root = &report.pages[0];
+    assert_eq!((root.outcome.as_str(), root.tries), ("failed", 2));
+    assert!(root.error.as_deref().unwrap_or("").contains("timed out after 1000 ms"), "{root:?}");
+    assert_eq!(sim.fetcher.in_flight.get(), 0, "the timed-out request was dropped (aborted)");
+    assert!(sim.clock.now() < 60_000.0, "nothing waited for the slow server");
+}
+
+#[test]
+fn stop_keeps_results_and_marks_the_rest_not_crawled() {
+    let mut sim = Sim::new(SiteConfig { pages: 200, ..small() });
+    let crawl = sim.start(&options(4));
+    let c = crawl.clone();
+    sim.run_until(move || c.report().counters["done"] >= 5);
+    let done_before: Vec<String> =
+        crawl.report().pages.iter().filter(|p| p.outcome == "done").map(|p| p.url.clone()).collect();
+    crawl.stop();
+    let c = crawl.clone();
+    sim.run_until(move || c.is_finished());
+    let report = crawl.report();
+    assert_eq!(report.end_reason, Some(EndReason::Stopped));
+    assert_eq!(sim.fetcher.in_flight.get(), 0, "in-flight fetches were aborted");
+    for url in &done_before {
+        let page = report.pages.iter().find(|p| &p.url == url).expect("kept");
+        assert_eq!(page.outcome, "done");
+    }
+    let not_crawled = report.pages.iter().filter(|p| p.outcome == "not crawled (stopped)").count();
+    assert!(not_crawled > 0);
+    assert_eq!(report.counters["failed"], 0, "stopping is not a failure");
+    assert!(report.pages.iter().all(|p| p.outcome != "queued" && p.outcome != "fetching"), "every page ends");
+    let served = sim.fetcher.total_requests();
+    sim.run_until(|| true);
+    assert!(!sim.clock.advance() || sim.fetcher.total_requests() == served, "nothing is fetched after stop");
+}
+
+#[test]
+fn stop_before_any_task_ran_records_the_roots_as_not_crawled() {
+    let mut sim = Sim::new(small());
+    let crawl = sim.start(&options(2));
+    crawl.stop();
+    let c = crawl.clone();
+    sim.run_until(move || c.is_finished());
+    let report = crawl.report();
+    assert_eq!(report.pages.len(), 1);
+    assert_eq!(report.pages[0].outcome, "not crawled (stopped)");
+    assert_eq!(sim.fetcher.total_requests(), 0);
+}
+
+#[test]
+fn every_put_has_a_task_done_and_every_task_ends() {
+    let mut sim = Sim::new(small());
+    let (crawl, report) = sim.crawl(&options(5));
+    let events = crawl.events_since(0);
+    let count = |f: fn(&EventKind) -> bool| events.iter().filter(|e| f(&e.kind)).count();
+    let puts = count(|k| matches!(k, EventKind::QueuePut { .. }));
+    assert_eq!(puts, count(|k| matches!(k, EventKind::TaskDone { .. })));
+    assert_eq!(puts, count(|k| matches!(k, EventKind::PageEnd { .. })), "one terminal record per URL");
+    assert_eq!(count(|k| matches!(k, EventKind::TaskSpawned { .. })), 5);
+    assert_eq!(count(|k| matches!(k, EventKind::WorkersCancelled { tasks: 5 })), 1);
+    assert_eq!(count(|k| matches!(k, EventKind::JoinResolved)), 1);
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (0..events.len() as u64).collect::<Vec<_>>());
+    let pages = report.counters["pages"] as usize;
+    let aliases = report.counters["redirect"] as usize;
+    assert_eq!(puts, pages + aliases, "each put is a page or an alias");
+}
+
+#[test]
+fn report_is_a_fold_of_the_event_log() {
+    let mut sim = Sim::new(small());
+    let (crawl, report) = sim.crawl(&options(3));
+    assert_eq!(ReportBuilder::from_events(&crawl.events_since(0)), report);
+    let json = serde_json::to_string(&crawl.events_since(0)).expect("events serialise");
+    let back: Vec<crawlscope::event::Event> = serde_json::from_str(&json).expect("and parse back");
+    assert_eq!(ReportBuilder::from_events(&back), report);
+}
+
+#[test]
+fn prohibited_host_and_non_http_links_are_not_followed() {
+    let mut sim = Sim::new(small());
+    let (crawl, _) = sim.crawl(&options(3));
+    assert!(sim.fetcher.requests.borrow().keys().all(|u| u.starts_with(ORIGIN)));
+    let index = format!("{ORIGIN}/");
+    let skipped = crawl.events_since(0).iter().find_map(|e| match &e.kind {
+        EventKind::LinksFound { url, off_scope, non_http, .. } if *url == index => Some((*off_scope, *non_http)),
+        _ => None,
+    });
+    assert_eq!(skipped, Some((1, 2)), "one off-host link, mailto: and javascript:");
+}
+
+#[test]
+fn non_html_and_error_pages_are_not_parsed() {
+    let mut sim = Sim::new(small());
+    let (_, report) = sim.crawl(&options(3));
+    let find = |path: &str| report.pages.iter().find(|p| p.url == format!("{ORIGIN}{path}")).expect(path);
+    assert_eq!(find("/data.json").links.len(), 0, "JSON mentions href= but is not HTML");
+    assert_eq!(find("/missing").status, Some(404));
+    assert_eq!(find("/error").status, Some(500));
+    assert_eq!(report.counters["error"], 2);
+}
+
+#[test]
+fn deep_root_with_a_fragment_and_several_roots() {
+    let mut sim = Sim::new(small());
+    let roots = format!(r#"{{"roots":["{ORIGIN}/page/19#frag","{ORIGIN}/page/19","{ORIGIN}/based/"],"maxTasks":2}}"#);
+    let (_, report) = sim.crawl(&roots);
+    let all = expected(&small());
+    assert_eq!(report.pages.len(), all.len(), "from these roots the whole site is reachable too");
+    let root = report.pages.iter().find(|p| p.url.ends_with("/page/19")).expect("deep root");
+    assert_eq!((root.depth, root.parent.as_deref()), (0, None));
+    assert_eq!(
+        sim.fetcher.requests.borrow()[&format!("{ORIGIN}/page/19")],
+        1,
+        "fragment removed, duplicate root dropped"
+    );
+}
+
+#[test]
+fn parents_and_depths_describe_a_spanning_tree() {
+    let mut sim = Sim::new(small());
+    let (_, report) = sim.crawl(&options(1));
+    for page in &report.pages {
+        match &page.parent {
+            None => assert_eq!(page.depth, 0, "{}", page.url),
+            Some(parent) => {
+                let p = report.pages.iter().find(|q| &q.url == parent).expect("parent is a page");
+                assert_eq!(page.depth, p.depth + 1, "{}", page.url);
+            }
+        }
+    }
+}

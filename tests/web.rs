@@ -1,0 +1,123 @@
+//! The browser layer against the real test site on another origin (so CORS
+//! is real), in headless Chromium: `cargo xtask test` starts the site and
+//! bakes its URL in at build time (wasm tests cannot read the environment).
+
+#![cfg(target_arch = "wasm32")]
+
+use crawlscope::env::{Clock, FetchError, FetchRequest, Fetcher, SAFELISTED_RESPONSE_HEADERS};
+use crawlscope::web::{browser_env, clock::WebClock, fetch::WebFetcher};
+use crawlscope::{Crawl, Options};
+use futures::future::{select, Either};
+use serde_json::Value;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The test site's URL (with a trailing slash), baked in by `cargo xtask test`.
+const SITE: Option<&str> = option_env!("CRAWLSCOPE_TEST_SITE");
+
+fn site(path: &str) -> String {
+    let base = SITE.expect("build with CRAWLSCOPE_TEST_SITE=http://127.0.0.1:PORT/ (cargo xtask test does)");
+    format!("{base}{path}")
+}
+
+async fn get(url: &str) -> crawlscope::env::FetchResponse {
+    match WebFetcher.fetch(FetchRequest { url: url.to_string() }).await {
+        Ok(response) => response,
+        Err(e) => panic!("GET {url} failed: {e:?}"),
+    }
+}
+
+async fn json(url: &str) -> Value {
+    serde_json::from_slice(&get(url).await.body).expect("the test site answers JSON")
+}
+
+async fn in_flight() -> u64 {
+    json(&site("__stats")).await["inFlight"].as_u64().expect("inFlight is a number")
+}
+
+/// Poll `check` every 50 ms for up to `ms`; true once it holds.
+async fn eventually(ms: f64, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let started = WebClock.now_ms();
+    while WebClock.now_ms() - started < ms {
+        if check().await {
+            return true;
+        }
+        WebClock.sleep(50.0).await;
+    }
+    check().await
+}
+
+#[wasm_bindgen_test]
+async fn fetcher_reads_a_cross_origin_page() {
+    let response = get(&site("s/latency=0/")).await;
+    assert_eq!(response.status, 200);
+    assert!(response.header("content-type").unwrap_or("").starts_with("text/html"));
+    assert!(String::from_utf8_lossy(&response.body).contains("<a href="));
+    assert!(!response.redirected);
+}
+
+#[wasm_bindgen_test]
+async fn fetcher_follows_redirects_and_reports_only_the_final_url() {
+    let response = get(&site("s/latency=0/old-a")).await;
+    assert_eq!(response.status, 200);
+    assert!(response.redirected);
+    assert_eq!(response.url, site("s/latency=0/page/2"));
+}
+
+#[wasm_bindgen_test]
+async fn fetcher_sees_only_safelisted_headers() {
+    let response = get(&site("s/latency=0/")).await;
+    assert!(response.headers.iter().all(|(name, _)| SAFELISTED_RESPONSE_HEADERS.contains(&name.as_str())));
+    assert!(response.header("access-control-allow-origin").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_connection_is_a_network_error() {
+    // Port 9 (discard) is closed on a test machine: the browser's opaque TypeError.
+    let result = WebFetcher.fetch(FetchRequest { url: "http://127.0.0.1:9/".into() }).await;
+    assert!(matches!(result, Err(FetchError::Network(_))), "{result:?}");
+}
+
+#[wasm_bindgen_test]
+async fn dropping_a_fetch_aborts_it_on_the_server() {
+    let slow = WebFetcher.fetch(FetchRequest { url: site("s/latency=10000/page/1") });
+    let started = WebClock.now_ms();
+    // Race the slow fetch against 400 ms, then drop it mid-flight.
+    match select(slow, WebClock.sleep(400.0)).await {
+        Either::Left(_) => panic!("a 10 s page cannot answer in 400 ms"),
+        Either::Right(((), slow)) => {
+            assert_eq!(in_flight().await, 1, "the slow request is being served");
+            drop(slow);
+        }
+    }
+    assert!(eventually(3000.0, async || in_flight().await == 0).await, "the server saw the abort");
+    assert!(WebClock.now_ms() - started < 5000.0, "did not wait for the slow page");
+}
+
+#[wasm_bindgen_test]
+async fn engine_timeout_aborts_the_request_and_counts_as_a_try() {
+    let options = format!(r#"{{"roots":["{}"],"timeoutMs":300,"maxTries":1}}"#, site("s/latency=10000/page/2"));
+    let crawl = Crawl::start(Options::from_json(&options).expect("valid options"), browser_env());
+    let report = crawl.finished().await;
+    let page = &report.pages[0];
+    assert_eq!((page.outcome.as_str(), page.tries), ("failed", 1));
+    assert!(page.error.as_deref().unwrap_or("").contains("timed out after 300 ms"), "{page:?}");
+    assert!(eventually(3000.0, async || in_flight().await == 0).await, "the timed-out request was aborted");
+}
+
+#[wasm_bindgen_test]
+async fn crawl_in_the_browser_finds_the_pages_the_generator_lists() {
+    let base = "s/pages=15;latency=0/";
+    let options = format!(r#"{{"roots":["{}"],"maxTasks":4}}"#, site(base));
+    let report = Crawl::start(Options::from_json(&options).expect("valid options"), browser_env()).finished().await;
+    let expected = json(&site(&format!("__expected?base=/{base}"))).await;
+    let expected = expected.as_array().expect("an array of pages");
+    let want: Vec<(String, u64)> = expected
+        .iter()
+        .map(|p| (p["url"].as_str().unwrap_or("").to_string(), p["status"].as_u64().unwrap_or(0)))
+        .collect();
+    let got: Vec<(String, u64)> = report.pages.iter().map(|p| (p.url.clone(), p.status.unwrap_or(0) as u64)).collect();
+    assert_eq!(got, want);
+    assert!(report.pages.iter().all(|p| p.outcome == "done"));
+}

@@ -1,0 +1,165 @@
+//! Installing what the tasks need when it is missing, and only then, so the
+//! same commands work on a fresh CI machine (Rust, node/npm, Python, apt) and
+//! cost nothing on a machine that already has everything.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::cmd::{probe, run, step};
+use crate::{root, Result};
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Puts cargo's install directory on PATH for this process and its children:
+/// `cargo install` puts wasm-bindgen there, and cargo runs the wasm tests
+/// through `wasm-bindgen-test-runner` found on PATH.
+pub fn cargo_bin_on_path() {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")));
+    let Some(bin) = cargo_home.map(|home| home.join("bin")) else {
+        return;
+    };
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if std::env::split_paths(&path).any(|p| p == bin) {
+        return;
+    }
+    let paths = std::iter::once(bin).chain(std::env::split_paths(&path));
+    if let Ok(joined) = std::env::join_paths(paths) {
+        std::env::set_var("PATH", joined);
+    }
+}
+
+/// The Rust standard library for wasm32-unknown-unknown.
+pub fn wasm_target() -> Result {
+    step(&format!("rust target {WASM_TARGET}"));
+    let installed = probe(Command::new("rustup").args(["target", "list", "--installed"]))
+        .ok_or("`rustup target list --installed` failed: install rustup, or the wasm32-unknown-unknown target for your toolchain")?;
+    if installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        println!("    already installed");
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// wasm-bindgen CLI (and its test runner) at exactly the version in Cargo.lock:
+/// the CLI refuses to process wasm made by any other version of the crate.
+pub fn wasm_bindgen() -> Result {
+    let version = locked_wasm_bindgen_version()?;
+    step(&format!("wasm-bindgen-cli {version}"));
+    let installed = probe(Command::new("wasm-bindgen").arg("--version"));
+    let runner = probe(Command::new("wasm-bindgen-test-runner").arg("--version"));
+    let wanted = format!("wasm-bindgen {version}");
+    if installed.as_deref().map(str::trim) == Some(wanted.as_str()) && runner.is_some() {
+        println!("    already installed");
+        return Ok(());
+    }
+    println!("    found {:?}; installing (takes a few minutes)", installed.map(|v| v.trim().to_string()));
+    // No --locked: the registry lacks one dependency version its lockfile pins.
+    run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &format!("={version}")]))?;
+    // Another wasm-bindgen earlier on PATH would still win over the new one.
+    let now = probe(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if now.trim() != wanted {
+        return Err(format!("installed {wanted}, but `wasm-bindgen --version` says {:?}: fix PATH", now.trim()));
+    }
+    Ok(())
+}
+
+/// The `wasm-bindgen` version Cargo.lock pins, creating the lockfile if needed.
+fn locked_wasm_bindgen_version() -> Result<String> {
+    let lock_path = root().join("Cargo.lock");
+    if !lock_path.exists() {
+        run(Command::new("cargo").arg("generate-lockfile").current_dir(root()))?;
+    }
+    let lock = std::fs::read_to_string(&lock_path).map_err(|e| format!("cannot read {}: {e}", lock_path.display()))?;
+    locked_version(&lock, "wasm-bindgen").ok_or_else(|| format!("no `wasm-bindgen` package in {}", lock_path.display()))
+}
+
+/// Finds `version = "…"` of the `[[package]]` named `name` in a Cargo.lock.
+fn locked_version(lock: &str, name: &str) -> Option<String> {
+    let wanted = format!("name = \"{name}\"");
+    lock.split("[[package]]")
+        .find(|package| package.lines().any(|line| line.trim() == wanted))?
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("version = \""))
+        .map(|rest| rest.trim_end_matches('"').to_string())
+}
+
+/// Chromium and its ChromeDriver from Debian, which both test layers drive.
+pub fn chromium() -> Result {
+    step("chromium + chromedriver");
+    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER].into_iter().filter(|path| !Path::new(path).exists()).collect();
+    if missing.is_empty() {
+        println!("    already installed");
+        return Ok(());
+    }
+    let is_root = probe(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    if !is_root {
+        return Err(format!(
+            "{} missing: install Debian's `chromium` and `chromium-driver` packages \
+             (sudo apt-get install chromium chromium-driver), then rerun",
+            missing.join(" and ")
+        ));
+    }
+    run(Command::new("apt-get").arg("update").env("DEBIAN_FRONTEND", "noninteractive"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// The Playwright test runner in tests/e2e/node_modules. Browsers are not
+/// downloaded: the tests drive Debian's Chromium.
+pub fn npm_deps() -> Result {
+    step("npm packages of tests/e2e");
+    let dir = root().join("tests/e2e");
+    let lock = dir.join("package-lock.json");
+    // npm writes node_modules/.package-lock.json on every install: newer than
+    // package.json and the lockfile means neither changed since.
+    let installed = modified(&dir.join("node_modules/.package-lock.json"));
+    let up_to_date = dir.join("node_modules/@playwright/test").is_dir()
+        && installed.is_some()
+        && installed >= modified(&lock)
+        && installed >= modified(&dir.join("package.json"));
+    if up_to_date {
+        println!("    already installed");
+        return Ok(());
+    }
+    let install = if lock.exists() { "ci" } else { "install" };
+    run(Command::new("npm")
+        .args([install, "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locked_version;
+
+    const LOCK: &str = r#"
+[[package]]
+name = "wasm-bindgen-futures"
+version = "0.4.80"
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.130"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+
+    #[test]
+    fn finds_the_exact_package_not_one_with_a_longer_name() {
+        assert_eq!(locked_version(LOCK, "wasm-bindgen").as_deref(), Some("0.2.130"));
+        assert_eq!(locked_version(LOCK, "wasm-bindgen-futures").as_deref(), Some("0.4.80"));
+    }
+
+    #[test]
+    fn missing_package_has_no_version() {
+        assert_eq!(locked_version(LOCK, "js-sys"), None);
+    }
+}

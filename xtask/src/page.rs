@@ -1,0 +1,126 @@
+//! Building the playground into dist/ and measuring what it costs to load.
+//!
+//! dist/ holds exactly what a static host needs: `index.html`, `www/`, and
+//! `pkg/` (wasm-bindgen's `crawlscope.js` + `crawlscope_bg.wasm`), all linked
+//! with relative URLs so it works from any path.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::cmd::{run, step};
+use crate::{ensure, root, target_dir, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    Debug,
+    Release,
+}
+
+pub fn dist_dir() -> PathBuf {
+    root().join("dist")
+}
+
+/// Compiles the crawler to wasm, generates its JS bindings and assembles dist/.
+pub fn build(profile: Profile) -> Result {
+    // Checked first: without the page there is no point compiling for a minute.
+    let index = root().join("index.html");
+    if !index.is_file() {
+        return Err(format!("{} is missing: the page has nothing to load", index.display()));
+    }
+    ensure::wasm_target()?;
+    ensure::wasm_bindgen()?;
+
+    step(&format!("build crawlscope for wasm ({profile:?})"));
+    let mut cargo = Command::new("cargo");
+    cargo.args(["build", "-p", "crawlscope", "--lib", "--target", "wasm32-unknown-unknown"]);
+    if profile == Profile::Release {
+        cargo.arg("--release");
+    }
+    run(cargo.current_dir(root()))?;
+
+    let dist = dist_dir();
+    step(&format!("assemble {}", dist.display()));
+    if dist.exists() {
+        // Start clean so no file of an older build lingers and gets served.
+        std::fs::remove_dir_all(&dist).map_err(|e| format!("cannot remove {}: {e}", dist.display()))?;
+    }
+    let profile_dir = if profile == Profile::Release { "release" } else { "debug" };
+    let wasm = target_dir().join("wasm32-unknown-unknown").join(profile_dir).join("crawlscope.wasm");
+    let mut bindgen = Command::new("wasm-bindgen");
+    bindgen.args(["--target", "web", "--no-typescript", "--out-dir"]).arg(dist.join("pkg"));
+    if profile == Profile::Debug {
+        bindgen.arg("--keep-debug");
+    }
+    run(bindgen.arg(&wasm))?;
+
+    copy(&index, &dist.join("index.html"))?;
+    let www = root().join("www");
+    if www.is_dir() {
+        copy_dir(&www, &dist.join("www"))?;
+    }
+    println!("    built {}", dist.display());
+    Ok(())
+}
+
+/// Prints the raw and gzip -9 size of every file in dist/ (all of which the
+/// page loads), because download size is what a visitor waits for.
+pub fn size() -> Result {
+    build(Profile::Release)?;
+    let dist = dist_dir();
+    let mut files = Vec::new();
+    list_files(&dist, &mut files)?;
+    files.sort();
+
+    println!("{:<40} {:>12} {:>12}", "file", "raw bytes", "gzip -9");
+    let (mut raw_total, mut gzip_total) = (0, 0);
+    for file in &files {
+        let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let gzipped = gzip_len(&bytes)?;
+        let name = file.strip_prefix(&dist).unwrap_or(file).display().to_string();
+        println!("{name:<40} {:>12} {:>12}", bytes.len(), gzipped);
+        raw_total += bytes.len();
+        gzip_total += gzipped;
+    }
+    println!("{:<40} {raw_total:>12} {gzip_total:>12}", "total");
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).and_then(|()| encoder.finish()).map(|out| out.len()).map_err(|e| e.to_string())
+}
+
+fn list_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            list_files(&path, files)?;
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn copy(from: &Path, to: &Path) -> Result {
+    std::fs::copy(from, to).map(drop).map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    let entries = std::fs::read_dir(from).map_err(|e| format!("cannot list {}: {e}", from.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        if path.is_dir() {
+            copy_dir(&path, &to.join(name))?;
+        } else {
+            copy(&path, &to.join(name))?;
+        }
+    }
+    Ok(())
+}
