@@ -8,19 +8,25 @@
 //!   supervisor: await join() or stop ─▶ cancel workers ─▶ Finished
 //! ```
 //!
+//! Every task runs behind the [`Scheduler`]'s gate, and every `.await` on
+//! the outside world goes through [`Scheduler::tagged`], so the log shows
+//! each poll, where each task parks and who wakes it — and the crawl can be
+//! paused and stepped one poll at a time.
+//!
 //! Every step is an [`EventKind`] in the log; the report is folded from it.
 //! Nothing here panics or returns an error once the crawl has started:
 //! whatever goes wrong with a page is recorded as that page's data.
 
 use crate::env::{Env, FetchError, FetchRequest, FetchResponse};
-use crate::event::{EndReason, Event, EventKind, EventLog, FetchResult, Outcome, TaskId};
+use crate::event::{AwaitPoint, EndReason, Event, EventKind, FetchResult, Outcome, Recorder, TaskId};
 use crate::links;
 use crate::options::Options;
 use crate::queue::JoinableQueue;
 use crate::report::Report;
+use crate::sched::{ReadyTask, Scheduler, StepError};
 use crate::scope::Scope;
 use crate::signal::Signal;
-use crate::task::{spawn_cancellable, CancelHandle};
+use crate::time::EngineClock;
 use futures::future::{select, Either};
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -39,18 +45,18 @@ struct Shared {
     options: Options,
     env: Env,
     scope: Scope,
-    /// The single source of truth; the report is folded from it.
-    log: EventLog,
+    /// Appends to the event log, the single source of truth.
+    recorder: Rc<Recorder>,
+    /// The gate every task runs behind: pause, step, cancel.
+    sched: Rc<Scheduler>,
+    /// The engine's timers' clock, frozen while paused.
+    clock: Rc<EngineClock>,
     queue: JoinableQueue<Item>,
     /// Every URL ever enqueued or reached by a redirect: a URL is fetched at
     /// most once, however many pages link to it.
     seen: RefCell<HashSet<String>>,
-    /// One per worker, to cancel them when `join` resolves or on stop.
-    workers: RefCell<Vec<CancelHandle>>,
     stop: Signal,
     finished: Signal,
-    /// Clock reading at start; `Finished` reports the time since.
-    started_ms: f64,
 }
 
 /// A queued URL and where it came from.
@@ -63,7 +69,12 @@ struct Item {
 
 impl Shared {
     fn emit(&self, kind: EventKind) {
-        self.log.emit(self.env.clock.now_ms(), kind);
+        self.recorder.emit(kind);
+    }
+
+    /// The supervisor's task id (workers are `0..max_tasks`).
+    fn supervisor_id(&self) -> TaskId {
+        self.options.max_tasks as TaskId
     }
 
     /// Enqueue `url` if it was never seen; returns whether it was new.
@@ -83,13 +94,9 @@ impl Shared {
         true
     }
 
-    /// Drop every worker's future now; returns how many there were.
+    /// Drop every worker's future now; returns how many were still live.
     fn cancel_workers(&self) -> u32 {
-        let workers = std::mem::take(&mut *self.workers.borrow_mut());
-        for worker in &workers {
-            worker.cancel(); // borrow of `workers` already released
-        }
-        workers.len() as u32
+        self.sched.cancel_all_except(self.supervisor_id())
     }
 }
 
@@ -97,15 +104,17 @@ impl Crawl {
     /// Start a crawl: roots are enqueued and `max_tasks` workers spawned
     /// before this returns, so `report()` shows the roots at once.
     pub fn start(options: Options, env: Env) -> Crawl {
+        let recorder = Recorder::new(env.clock.clone());
+        let clock = EngineClock::new(env.clock.clone());
         let shared = Rc::new(Shared {
             scope: Scope::new(&options.roots, options.strict),
-            log: EventLog::new(env.clock.now_ms()),
+            sched: Scheduler::new(recorder.clone(), clock.clone()),
+            recorder,
+            clock,
             queue: JoinableQueue::new(),
             seen: RefCell::new(HashSet::new()),
-            workers: RefCell::new(Vec::new()),
             stop: Signal::new(),
             finished: Signal::new(),
-            started_ms: env.clock.now_ms(),
             options,
             env,
         });
@@ -114,12 +123,14 @@ impl Crawl {
         for root in shared.options.roots.clone() {
             shared.enqueue(Item { url: root, depth: 0, parent: None });
         }
+        let spawner = shared.env.spawner.clone();
         for task in 0..shared.options.max_tasks as TaskId {
-            let handle = spawn_cancellable(&*shared.env.spawner, Box::pin(worker(shared.clone(), task)));
-            shared.workers.borrow_mut().push(handle);
-            shared.emit(EventKind::TaskSpawned { task });
+            shared.emit(EventKind::TaskSpawned { task, name: format!("worker {task}") });
+            shared.sched.spawn(&*spawner, task, Box::pin(worker(shared.clone(), task)));
         }
-        shared.env.spawner.spawn(Box::pin(supervise(shared.clone())));
+        let supervisor = shared.supervisor_id();
+        shared.emit(EventKind::TaskSpawned { task: supervisor, name: "supervisor".into() });
+        shared.sched.spawn(&*spawner, supervisor, Box::pin(supervise(shared.clone())));
         Crawl { shared }
     }
 
@@ -134,16 +145,56 @@ impl Crawl {
         shared.emit(EventKind::StopRequested);
         shared.stop.set();
         shared.cancel_workers();
+        // A stopped crawl must end: let the supervisor through the gate.
+        shared.sched.resume();
+    }
+
+    /// Hold every task at the gate: woken tasks wait in the ready list, no
+    /// new fetch starts, the engine's timers stand still. Fetches already in
+    /// flight complete in the browser but only wake their task.
+    pub fn pause(&self) {
+        if !self.shared.finished.is_set() {
+            self.shared.sched.pause();
+        }
+    }
+
+    /// Release every held task, oldest first.
+    pub fn resume(&self) {
+        self.shared.sched.resume();
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.shared.sched.is_paused()
+    }
+
+    /// While paused: poll one ready task (`task`, or the oldest) exactly once.
+    pub fn step(&self, task: Option<TaskId>) -> Result<TaskId, StepError> {
+        self.shared.sched.step(task)
+    }
+
+    /// Tasks woken while paused, waiting to be polled (oldest first).
+    pub fn ready(&self) -> Vec<ReadyTask> {
+        self.shared.sched.ready()
+    }
+
+    /// The options this crawl runs with.
+    pub fn options(&self) -> &Options {
+        &self.shared.options
     }
 
     /// The report as of now.
     pub fn report(&self) -> Report {
-        self.shared.log.report()
+        self.shared.recorder.log.report()
     }
 
     /// Events from position `from` on.
     pub fn events_since(&self, from: usize) -> Vec<Event> {
-        self.shared.log.since(from)
+        self.shared.recorder.log.since(from)
+    }
+
+    /// Number of events so far.
+    pub fn event_count(&self) -> usize {
+        self.shared.recorder.log.len()
     }
 
     pub fn is_finished(&self) -> bool {
@@ -155,7 +206,7 @@ impl Crawl {
         let shared = self.shared.clone();
         async move {
             shared.finished.wait().await;
-            shared.log.report()
+            shared.recorder.log.report()
         }
     }
 }
@@ -163,7 +214,9 @@ impl Crawl {
 /// Wait for the queue to drain (or for stop), then cancel the workers.
 async fn supervise(shared: Rc<Shared>) {
     // asyncio's `await q.join()`, raced against the stop button.
-    let _ = select(shared.queue.join(), shared.stop.wait()).await;
+    let join = shared.sched.tagged(AwaitPoint::Join, true, shared.queue.join());
+    let stop = shared.sched.tagged(AwaitPoint::Stop, false, shared.stop.wait());
+    let _ = select(join, stop).await;
     let stopped = shared.stop.is_set();
     if !stopped {
         shared.emit(EventKind::JoinResolved);
@@ -175,7 +228,7 @@ async fn supervise(shared: Rc<Shared>) {
         shared.emit(EventKind::PageEnd { url: item.url.to_string(), outcome: Outcome::Stopped, error: None });
         shared.queue.task_done();
     }
-    let elapsed_ms = shared.env.clock.now_ms() - shared.started_ms;
+    let elapsed_ms = shared.recorder.elapsed_ms();
     let reason = if stopped { EndReason::Stopped } else { EndReason::Complete };
     shared.emit(EventKind::Finished { elapsed_ms, reason });
     shared.finished.set();
@@ -185,7 +238,7 @@ async fn supervise(shared: Rc<Shared>) {
 async fn worker(shared: Rc<Shared>, task: TaskId) {
     loop {
         // Parks here while the queue is empty; `put` wakes exactly one worker.
-        let item = shared.queue.get().await;
+        let item = shared.sched.tagged(AwaitPoint::QueueGet, true, shared.queue.get()).await;
         shared.emit(EventKind::QueueGet {
             task,
             url: item.url.to_string(),
@@ -237,7 +290,7 @@ async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outcome, Option
         shared.emit(EventKind::FetchStart { task, url: url.clone(), attempt });
         let started = shared.env.clock.now_ms();
         let result = fetch_with_timeout(shared, &url).await;
-        let ms = shared.env.clock.now_ms() - started;
+        let ms = shared.env.clock.now_ms() - started; // wall time, pauses included
         match result {
             Ok(response) => {
                 let result = FetchResult::Response {
@@ -321,7 +374,10 @@ fn is_markup(content_type: Option<&str>) -> bool {
 /// the fetch future is dropped, which aborts the request.
 async fn fetch_with_timeout(shared: &Shared, url: &str) -> Result<FetchResponse, String> {
     let fetch = shared.env.fetcher.fetch(FetchRequest { url: url.to_string() });
-    let timeout = shared.env.clock.sleep(f64::from(shared.options.timeout_ms));
+    let fetch = shared.sched.tagged(AwaitPoint::Fetch, true, fetch);
+    // The timeout sleeps on the engine's clock, so a pause freezes it.
+    let timeout = shared.clock.sleep(f64::from(shared.options.timeout_ms));
+    let timeout = shared.sched.tagged(AwaitPoint::Timer, false, timeout);
     match select(fetch, timeout).await {
         Either::Left((Ok(response), _timer)) => Ok(response),
         Either::Left((Err(FetchError::Network(message)), _)) => Err(format!("network error (TypeError: {message})")),

@@ -5,9 +5,11 @@
 //! two must agree), and the page draws from it. Events are plain data with a
 //! sequence number and a time since the crawl started.
 
+use crate::env::Clock;
 use crate::report::ReportBuilder;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Worker task number, `0..maxTasks`.
 pub type TaskId = u32;
@@ -63,6 +65,38 @@ pub enum EndReason {
     Stopped,
 }
 
+/// Where a parked task is waiting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AwaitPoint {
+    /// `queue.get()`: an idle worker waiting for a URL.
+    QueueGet,
+    /// `queue.join()`: the supervisor waiting for every URL to be processed.
+    Join,
+    /// The supervisor waiting for a stop request (raced with `join`).
+    Stop,
+    /// `fetch` and reading its body: waiting for the network.
+    Fetch,
+    /// The engine's own timer (a timeout firing).
+    Timer,
+}
+
+/// Who woke a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum WakeCause {
+    /// Another task, during its poll (e.g. its `queue.put` woke a `get`).
+    Task { task: TaskId },
+    /// The task woke itself during its own poll.
+    SelfWake,
+    /// A network event: a fetch or its body settled.
+    Network,
+    /// A timer fired.
+    Timer,
+    /// Something outside every task: the stop button, a cancellation.
+    External,
+}
+
 /// The kinds of event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
@@ -71,7 +105,36 @@ pub enum EventKind {
         roots: Vec<String>,
         max_tasks: usize,
     },
+    /// `name`: `worker N` or `supervisor`.
     TaskSpawned {
+        task: TaskId,
+        name: String,
+    },
+    /// The executor (or a Step) started polling a task.
+    PollStart {
+        task: TaskId,
+    },
+    /// The poll returned: `ready` if the task finished, else where it parked.
+    PollEnd {
+        task: TaskId,
+        ready: bool,
+        awaiting: Option<AwaitPoint>,
+    },
+    /// A waker fired: `task`, parked at `at`, was woken `by`.
+    Wake {
+        task: TaskId,
+        by: WakeCause,
+        at: AwaitPoint,
+    },
+    /// A task's future ended: returned, or dropped by cancellation.
+    TaskExited {
+        task: TaskId,
+        cancelled: bool,
+    },
+    Paused,
+    Resumed,
+    /// A Step was granted to this (ready) task; its poll follows.
+    Stepped {
         task: TaskId,
     },
     /// A URL went on the queue; `len` and `unfinished` are after the put.
@@ -143,6 +206,27 @@ pub enum EventKind {
     },
 }
 
+/// Stamps events with the environment's (real) clock and appends them.
+pub struct Recorder {
+    pub log: EventLog,
+    clock: Rc<dyn Clock>,
+}
+
+impl Recorder {
+    pub fn new(clock: Rc<dyn Clock>) -> Rc<Recorder> {
+        Rc::new(Recorder { log: EventLog::new(clock.now_ms()), clock })
+    }
+
+    pub fn emit(&self, kind: EventKind) {
+        self.log.emit(self.clock.now_ms(), kind);
+    }
+
+    /// Milliseconds since the crawl started.
+    pub fn elapsed_ms(&self) -> f64 {
+        self.clock.now_ms() - self.log.origin_ms()
+    }
+}
+
 /// The log of one crawl, with the report folded in as events arrive.
 pub struct EventLog {
     inner: RefCell<LogInner>,
@@ -181,6 +265,11 @@ impl EventLog {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Clock reading at crawl start.
+    pub fn origin_ms(&self) -> f64 {
+        self.inner.borrow().origin_ms
     }
 
     /// The report as of the last event.

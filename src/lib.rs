@@ -14,7 +14,9 @@
 //!   `fetch` shows (final URL, `redirected`, status, safelisted headers, body).
 //! * [`queue`] — a joinable queue with asyncio's `join` / `task_done`.
 //! * [`signal`] — a set-once flag many tasks can await (stop, finished).
-//! * [`task`] — spawning a task that can be cancelled from outside at once.
+//! * [`sched`] — the gate every task runs behind: instrumented polls and
+//!   wakers (who woke whom), pause, step one poll, cancel at once.
+//! * [`time`] — the engine's clock, which stands still while paused.
 //! * [`scope`] — which hosts a crawl may visit (strict / lenient, as the seed).
 //! * [`links`] — link extraction with `scraper`, `<base href>` honoured.
 //! * [`event`] — the typed event log, the single source of truth.
@@ -39,9 +41,10 @@ pub mod links;
 pub mod options;
 pub mod queue;
 pub mod report;
+pub mod sched;
 pub mod scope;
 pub mod signal;
-pub mod task;
+pub mod time;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -162,6 +162,13 @@ impl ReportBuilder {
             }
             EventKind::Finished { elapsed_ms, reason } => self.end = Some((*elapsed_ms, *reason)),
             EventKind::TaskSpawned { .. }
+            | EventKind::PollStart { .. }
+            | EventKind::PollEnd { .. }
+            | EventKind::Wake { .. }
+            | EventKind::TaskExited { .. }
+            | EventKind::Paused
+            | EventKind::Resumed
+            | EventKind::Stepped { .. }
             | EventKind::QueueGet { .. }
             | EventKind::TaskDone { .. }
             | EventKind::JoinResolved

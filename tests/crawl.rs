@@ -147,7 +147,9 @@ fn every_put_has_a_task_done_and_every_task_ends() {
     let puts = count(|k| matches!(k, EventKind::QueuePut { .. }));
     assert_eq!(puts, count(|k| matches!(k, EventKind::TaskDone { .. })));
     assert_eq!(puts, count(|k| matches!(k, EventKind::PageEnd { .. })), "one terminal record per URL");
-    assert_eq!(count(|k| matches!(k, EventKind::TaskSpawned { .. })), 5);
+    let spawned = count(|k| matches!(k, EventKind::TaskSpawned { .. }));
+    assert_eq!(spawned, 5 + 1, "five workers and the supervisor");
+    assert_eq!(count(|k| matches!(k, EventKind::TaskExited { .. })), spawned, "every spawned task ends");
     assert_eq!(count(|k| matches!(k, EventKind::WorkersCancelled { tasks: 5 })), 1);
     assert_eq!(count(|k| matches!(k, EventKind::JoinResolved)), 1);
     let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
