@@ -22,10 +22,12 @@ use crate::event::{AwaitPoint, EndReason, Event, EventKind, FetchResult, Outcome
 use crate::links;
 use crate::options::Options;
 use crate::queue::JoinableQueue;
+use crate::replay::RecordedLog;
 use crate::report::Report;
 use crate::sched::{ReadyTask, Scheduler, StepError};
 use crate::scope::Scope;
 use crate::signal::Signal;
+use crate::tasks::{tasks_from_events, TaskDetail};
 use crate::time::EngineClock;
 use futures::future::{select, Either};
 use std::cell::RefCell;
@@ -192,6 +194,16 @@ impl Crawl {
         self.shared.recorder.log.since(from)
     }
 
+    /// Per-task detail as of now.
+    pub fn tasks(&self) -> Vec<TaskDetail> {
+        tasks_from_events(&self.events_since(0), self.shared.recorder.elapsed_ms())
+    }
+
+    /// The whole log so far, as a recorded log file.
+    pub fn log(&self) -> RecordedLog {
+        RecordedLog::new(self.shared.options.to_value(), self.events_since(0))
+    }
+
     /// Number of events so far.
     pub fn event_count(&self) -> usize {
         self.shared.recorder.log.len()
@@ -294,9 +306,9 @@ async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outcome, Option
         match result {
             Ok(response) => {
                 let result = FetchResult::Response {
-                    status: response.status,
-                    final_url: response.url.clone(),
-                    redirected: response.redirected,
+                    status: response.head.status,
+                    final_url: response.head.url.clone(),
+                    redirected: response.head.redirected,
                     content_type: response.header("content-type").map(String::from),
                     bytes: response.body.len(),
                 };
@@ -316,7 +328,7 @@ async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outcome, Option
 
     // fetch followed any redirects and hid the hops; only the final URL shows.
     let mut page_url = item.url.clone();
-    if let Ok(mut final_url) = Url::parse(&response.url) {
+    if let Ok(mut final_url) = Url::parse(&response.head.url) {
         final_url.set_fragment(None);
         if final_url != item.url {
             let in_scope = shared.scope.allows(&final_url);
@@ -338,7 +350,7 @@ async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outcome, Option
         }
     }
 
-    if response.status == 200 && is_markup(response.header("content-type")) {
+    if response.head.status == 200 && is_markup(response.header("content-type")) {
         parse_and_enqueue(shared, task, item, &page_url, &response);
     }
     (Outcome::Done, None)
@@ -373,15 +385,20 @@ fn is_markup(content_type: Option<&str>) -> bool {
 /// One attempt, raced against the engine's own timer. When the timer wins,
 /// the fetch future is dropped, which aborts the request.
 async fn fetch_with_timeout(shared: &Shared, url: &str) -> Result<FetchResponse, String> {
-    let fetch = shared.env.fetcher.fetch(FetchRequest { url: url.to_string() });
-    let fetch = shared.sched.tagged(AwaitPoint::Fetch, true, fetch);
+    let attempt = async {
+        // Two awaits, as in a browser: the response head, then the body.
+        let response = shared.env.fetcher.fetch(FetchRequest { url: url.to_string() });
+        let response = shared.sched.tagged(AwaitPoint::Fetch, true, response).await?;
+        let body = shared.sched.tagged(AwaitPoint::BodyRead, true, response.body).await?;
+        Ok::<_, FetchError>(FetchResponse { head: response.head, body })
+    };
     // The timeout sleeps on the engine's clock, so a pause freezes it.
     let timeout = shared.clock.sleep(f64::from(shared.options.timeout_ms));
     let timeout = shared.sched.tagged(AwaitPoint::Timer, false, timeout);
-    match select(fetch, timeout).await {
+    match select(Box::pin(attempt), timeout).await {
         Either::Left((Ok(response), _timer)) => Ok(response),
         Either::Left((Err(FetchError::Network(message)), _)) => Err(format!("network error (TypeError: {message})")),
         Either::Left((Err(FetchError::Aborted), _)) => Err("aborted".into()),
-        Either::Right(((), _fetch)) => Err(format!("timed out after {} ms", shared.options.timeout_ms)),
+        Either::Right(((), _attempt)) => Err(format!("timed out after {} ms", shared.options.timeout_ms)),
     }
 }

@@ -16,10 +16,11 @@ pub struct FetchRequest {
     pub url: String,
 }
 
-/// Exactly what browser `fetch` lets a cross-origin page see — nothing more,
-/// so a native test cannot pass on behaviour a browser does not have.
+/// Exactly what browser `fetch` lets a cross-origin page see of a response
+/// head — nothing more, so a native test cannot pass on behaviour a browser
+/// does not have.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FetchResponse {
+pub struct ResponseHead {
     /// `Response.url`: the final URL after every redirect hop.
     pub url: String,
     /// `Response.redirected`: whether any hop happened (the hops are hidden).
@@ -28,6 +29,29 @@ pub struct FetchResponse {
     pub status: u16,
     /// CORS-safelisted response headers only, names in lower case.
     pub headers: Vec<(String, String)>,
+}
+
+impl ResponseHead {
+    /// A header by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reading a response body: a second await after the head (the browser's
+/// `arrayBuffer()`). Dropping it cancels the request.
+pub type BodyFuture = LocalBoxFuture<'static, Result<Vec<u8>, FetchError>>;
+
+/// What `fetch` resolves to: the head, and the body still to be read.
+pub struct Response {
+    pub head: ResponseHead,
+    pub body: BodyFuture,
+}
+
+/// A response with its body read: what the engine works on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FetchResponse {
+    pub head: ResponseHead,
     /// The body bytes (never decoded by the fetcher: charset is the engine's job).
     pub body: Vec<u8>,
 }
@@ -35,7 +59,7 @@ pub struct FetchResponse {
 impl FetchResponse {
     /// A header by lower-case name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.head.header(name)
     }
 }
 
@@ -55,10 +79,10 @@ pub enum FetchError {
 pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] =
     ["cache-control", "content-language", "content-length", "content-type", "expires", "last-modified", "pragma"];
 
-/// Fetches one URL. Dropping the returned future must cancel the request
-/// (the browser implementation aborts its `AbortController`).
+/// Fetches one URL. Dropping the returned future, or the body future it
+/// gives, must cancel the request (the browser aborts its `AbortController`).
 pub trait Fetcher {
-    fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>>;
+    fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<Response, FetchError>>;
 }
 
 /// Time, in milliseconds. `sleep` is the engine's own timer, so tests can

@@ -26,6 +26,44 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+impl Event {
+    /// The task this event is about, if any.
+    pub fn task(&self) -> Option<TaskId> {
+        use EventKind::*;
+        match &self.kind {
+            TaskSpawned { task, .. }
+            | PollStart { task }
+            | PollEnd { task, .. }
+            | Wake { task, .. }
+            | TaskExited { task, .. }
+            | Stepped { task }
+            | QueueGet { task, .. }
+            | FetchStart { task, .. }
+            | FetchEnd { task, .. }
+            | Redirected { task, .. }
+            | LinksFound { task, .. }
+            | TaskDone { task, .. } => Some(*task),
+            _ => None,
+        }
+    }
+
+    /// The URL this event is about, if any (a redirect is about both ends).
+    pub fn is_about(&self, url: &str) -> bool {
+        use EventKind::*;
+        match &self.kind {
+            QueuePut { url: u, .. }
+            | QueueGet { url: u, .. }
+            | FetchStart { url: u, .. }
+            | FetchEnd { url: u, .. }
+            | LinksFound { url: u, .. }
+            | PageEnd { url: u, .. }
+            | TaskDone { url: u, .. } => u == url,
+            Redirected { from, to, .. } => from == url || to == url,
+            _ => false,
+        }
+    }
+}
+
 /// How a page's processing ended. Every URL ever put on the queue gets
 /// exactly one of these in a [`EventKind::PageEnd`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,8 +113,10 @@ pub enum AwaitPoint {
     Join,
     /// The supervisor waiting for a stop request (raced with `join`).
     Stop,
-    /// `fetch` and reading its body: waiting for the network.
+    /// `fetch`: waiting for the response head.
     Fetch,
+    /// Reading the response body (`arrayBuffer()`).
+    BodyRead,
     /// The engine's own timer (a timeout firing).
     Timer,
 }

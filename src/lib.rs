@@ -21,6 +21,8 @@
 //! * [`links`] — link extraction with `scraper`, `<base href>` honoured.
 //! * [`event`] — the typed event log, the single source of truth.
 //! * [`report`] — the Report, folded from the event log.
+//! * [`tasks`] — per-task detail (state, polls, wakes, times), folded too.
+//! * [`replay`] — the log as a file, and an exact replay of it, step by step.
 //! * [`crawler`] — the engine: workers, supervisor, stop.
 //! * `web` (wasm32 only) — `web-sys` fetch with one `AbortController` per
 //!   request, `setTimeout` clock, `spawn_local`, the JS API and panic banner.
@@ -40,10 +42,12 @@ pub mod event;
 pub mod links;
 pub mod options;
 pub mod queue;
+pub mod replay;
 pub mod report;
 pub mod sched;
 pub mod scope;
 pub mod signal;
+pub mod tasks;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

@@ -86,6 +86,19 @@ impl Options {
     }
 }
 
+impl Options {
+    /// The options as the JS API spells them (every option, defaults included).
+    pub fn to_value(&self) -> Value {
+        serde_json::json!({
+            "roots": self.roots.iter().map(Url::as_str).collect::<Vec<_>>(),
+            "maxTasks": self.max_tasks,
+            "maxTries": self.max_tries,
+            "timeoutMs": self.timeout_ms,
+            "strict": self.strict,
+        })
+    }
+}
+
 fn int(key: &str, value: &Value, min: u64, max: u64) -> Result<u64, OptionsError> {
     match value.as_u64() {
         Some(n) if (min..=max).contains(&n) => Ok(n),
@@ -141,6 +154,8 @@ mod tests {
         assert_eq!(o.roots[0].as_str(), "http://127.0.0.1:8081/a");
         assert_eq!(o.roots[1].as_str(), "https://example.com/");
         assert_eq!((o.max_tasks, o.max_tries, o.timeout_ms, o.strict), (10, 4, 15_000, true));
+        let again = Options::from_json(&o.to_value().to_string()).expect("round trip");
+        assert_eq!(again, o);
     }
 
     #[test]

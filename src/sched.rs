@@ -292,7 +292,7 @@ impl Scheduler {
             Some(current) if current == task => WakeCause::SelfWake,
             Some(current) => WakeCause::Task { task: current },
             None => match point {
-                AwaitPoint::Fetch => WakeCause::Network,
+                AwaitPoint::Fetch | AwaitPoint::BodyRead => WakeCause::Network,
                 AwaitPoint::Timer => WakeCause::Timer,
                 _ => WakeCause::External,
             },

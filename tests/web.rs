@@ -4,7 +4,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use crawlscope::env::{Clock, FetchError, FetchRequest, Fetcher, SAFELISTED_RESPONSE_HEADERS};
+use crawlscope::env::{Clock, FetchError, FetchRequest, FetchResponse, Fetcher, SAFELISTED_RESPONSE_HEADERS};
 use crawlscope::web::{browser_env, clock::WebClock, fetch::WebFetcher};
 use crawlscope::{Crawl, Options};
 use futures::future::{select, Either};
@@ -21,10 +21,14 @@ fn site(path: &str) -> String {
     format!("{base}{path}")
 }
 
-async fn get(url: &str) -> crawlscope::env::FetchResponse {
-    match WebFetcher.fetch(FetchRequest { url: url.to_string() }).await {
+async fn get(url: &str) -> FetchResponse {
+    let response = match WebFetcher.fetch(FetchRequest { url: url.to_string() }).await {
         Ok(response) => response,
         Err(e) => panic!("GET {url} failed: {e:?}"),
+    };
+    match response.body.await {
+        Ok(body) => FetchResponse { head: response.head, body },
+        Err(e) => panic!("reading the body of {url} failed: {e:?}"),
     }
 }
 
@@ -51,24 +55,24 @@ async fn eventually(ms: f64, mut check: impl AsyncFnMut() -> bool) -> bool {
 #[wasm_bindgen_test]
 async fn fetcher_reads_a_cross_origin_page() {
     let response = get(&site("s/latency=0/")).await;
-    assert_eq!(response.status, 200);
+    assert_eq!(response.head.status, 200);
     assert!(response.header("content-type").unwrap_or("").starts_with("text/html"));
     assert!(String::from_utf8_lossy(&response.body).contains("<a href="));
-    assert!(!response.redirected);
+    assert!(!response.head.redirected);
 }
 
 #[wasm_bindgen_test]
 async fn fetcher_follows_redirects_and_reports_only_the_final_url() {
     let response = get(&site("s/latency=0/old-a")).await;
-    assert_eq!(response.status, 200);
-    assert!(response.redirected);
-    assert_eq!(response.url, site("s/latency=0/page/2"));
+    assert_eq!(response.head.status, 200);
+    assert!(response.head.redirected);
+    assert_eq!(response.head.url, site("s/latency=0/page/2"));
 }
 
 #[wasm_bindgen_test]
 async fn fetcher_sees_only_safelisted_headers() {
     let response = get(&site("s/latency=0/")).await;
-    assert!(response.headers.iter().all(|(name, _)| SAFELISTED_RESPONSE_HEADERS.contains(&name.as_str())));
+    assert!(response.head.headers.iter().all(|(name, _)| SAFELISTED_RESPONSE_HEADERS.contains(&name.as_str())));
     assert!(response.header("access-control-allow-origin").is_none());
 }
 
@@ -76,7 +80,7 @@ async fn fetcher_sees_only_safelisted_headers() {
 async fn a_refused_connection_is_a_network_error() {
     // Port 9 (discard) is closed on a test machine: the browser's opaque TypeError.
     let result = WebFetcher.fetch(FetchRequest { url: "http://127.0.0.1:9/".into() }).await;
-    assert!(matches!(result, Err(FetchError::Network(_))), "{result:?}");
+    assert!(matches!(result, Err(FetchError::Network(_))), "a refused connection must fail");
 }
 
 #[wasm_bindgen_test]

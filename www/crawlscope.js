@@ -3,18 +3,36 @@
 // Data crosses the wasm boundary as JSON text, so what a caller gets back is
 // plain objects that survive the crawl (and structuredClone, and devtools).
 
-import init, { startCrawl } from '../pkg/crawlscope.js';
+import init, { startCrawl, openReplay } from '../pkg/crawlscope.js';
 
 /** Wrap a wasm CrawlHandle into the documented handle object. */
-function wrap(handle) {
+function wrapCrawl(handle, options) {
   const done = handle.done().then((json) => JSON.parse(json));
   return {
+    kind: 'crawl',
+    options,
     /** Abort in-flight fetches and end the crawl; results so far are kept. */
     stop: () => handle.stop(),
+    /** Hold every task at the gate; woken tasks wait in the ready list. */
+    pause: () => handle.pause(),
+    /** Release every held task, oldest first. */
+    resume: () => handle.resume(),
+    get paused() { return handle.isPaused(); },
+    /** While paused, poll one ready task (`taskId`, or the oldest) exactly once; returns its id. */
+    step: (taskId) => handle.step(taskId == null ? undefined : taskId >>> 0),
+    /** The ready list: tasks woken while paused, oldest first, with what woke them. */
+    ready: () => JSON.parse(handle.readyJson()),
+    /** Every task's detail (state, await point, polls, wakes, times). */
+    tasks: () => JSON.parse(handle.tasksJson()),
+    /** One task (by id) or page (by URL), with its events; null if unknown. */
+    task: (idOrUrl) => JSON.parse(handle.inspectJson(String(idOrUrl))),
     /** The Report as of now. */
     report: () => JSON.parse(handle.reportJson()),
     /** Events from position `from` on (the event log is the source of truth). */
     events: (from = 0) => JSON.parse(handle.eventsJson(from >>> 0)),
+    get eventCount() { return handle.eventCount(); },
+    /** The recorded log (a versioned object; JSON.stringify it to save). */
+    log: () => JSON.parse(handle.logJson()),
     /** Whether the crawl has ended. */
     get finished() { return handle.isFinished(); },
     /** A Promise of the final Report. */
@@ -22,21 +40,78 @@ function wrap(handle) {
   };
 }
 
+/** Wrap a wasm ReplayHandle. */
+function wrapReplay(handle) {
+  const tasks = () => JSON.parse(handle.tasksJson());
+  return {
+    kind: 'replay',
+    /** Go to step `n` (one step = one task poll); returns the step reached. */
+    seek: (n) => handle.seek(Number(n)),
+    stepForward: () => handle.stepForward(),
+    stepBack: () => handle.stepBack(),
+    get position() { return handle.position(); },
+    get steps() { return handle.steps(); },
+    /** The task polled by the current step (null at step 0). */
+    get polledTask() { return handle.polledTask() ?? null; },
+    report: () => JSON.parse(handle.reportJson()),
+    tasks,
+    task: (idOrUrl) => JSON.parse(handle.inspectJson(String(idOrUrl))),
+    /** Tasks that were woken and not yet polled at this step. */
+    ready: () => tasks().filter((t) => t.state === 'ready')
+      .map((t) => ({ task: t.task, awaiting: t.awaiting, wokenBy: t.lastWokenBy })),
+    events: (from = 0) => JSON.parse(handle.eventsJson(from >>> 0)),
+    get eventCount() { return handle.eventCount(); },
+    log: () => JSON.parse(handle.logJson()),
+    get finished() { return true; },
+  };
+}
+
+/** Listeners told when a crawl or replay becomes the current one. */
+const listeners = new Set();
+
 /** The API object; `options` is camelCase, all optional but `roots`. */
 export const api = {
   version: 1,
+  /** The most recent crawl or replay (what pause/step/... below act on). */
+  current: null,
   /** Start a crawl and return its handle; throws an Error naming a bad option. */
   start(options) {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw Object.assign(new TypeError('options: expected an object like { roots: ["https://example.com/"] }'),
         { option: 'options' });
     }
-    return wrap(startCrawl(JSON.stringify(options)));
+    const handle = wrapCrawl(startCrawl(JSON.stringify(options)), options);
+    this.setCurrent(handle);
+    return handle;
   },
   /** Run a crawl to its end; resolves with the Report. */
   async crawl(options) {
     return this.start(options).done;
   },
+  /** Open a recorded log (object or JSON text) for replay; throws an Error saying what is wrong. */
+  replay(log) {
+    const text = typeof log === 'string' ? log : JSON.stringify(log);
+    if (typeof text !== 'string') throw new TypeError('replay: expected a crawlscope log (object or JSON text)');
+    const handle = wrapReplay(openReplay(text));
+    this.setCurrent(handle);
+    return handle;
+  },
+  // Devtools shortcuts: act on the current crawl.
+  pause() { return this.current?.pause?.(); },
+  resume() { return this.current?.resume?.(); },
+  step(taskId) { return this.current?.kind === 'replay' ? this.current.stepForward() : this.current?.step(taskId); },
+  ready() { return this.current?.ready() ?? []; },
+  tasks() { return this.current?.tasks() ?? []; },
+  task(idOrUrl) { return this.current?.task(idOrUrl) ?? null; },
+  events(from = 0) { return this.current?.events(from) ?? []; },
+  report() { return this.current?.report() ?? null; },
+  stop() { return this.current?.stop?.(); },
+  setCurrent(handle) {
+    this.current = handle;
+    for (const listener of listeners) listener(handle);
+  },
+  /** Be told when a crawl or replay starts (the page uses this to follow API-started crawls). */
+  onCurrent(listener) { listeners.add(listener); return () => listeners.delete(listener); },
 };
 
 /** Load the wasm module once and return the API. */

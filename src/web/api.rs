@@ -1,14 +1,34 @@
 //! The `#[wasm_bindgen]` boundary. Data crosses as JSON text: options in,
-//! report and events out. `www/crawlscope.js` wraps this into the
-//! documented `window.crawlscope` API.
+//! reports, events and task details out. `www/crawlscope.js` wraps this into
+//! the documented `window.crawlscope` API.
 
 use crate::options::Options;
+use crate::replay::{RecordedLog, Replay};
+use crate::tasks::inspect;
 use crate::Crawl;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(start)]
 pub fn start() {
     super::panic::install();
+}
+
+/// How many of a task's or page's events `task()` returns (the newest).
+const INSPECT_EVENTS: usize = 200;
+
+/// A JS `Error` with a message (and, for options, the option's name).
+fn js_error(message: &str, option: Option<&str>) -> JsValue {
+    let error = js_sys::Error::new(message);
+    if let Some(option) = option {
+        let _ = js_sys::Reflect::set(&error, &"option".into(), &option.into());
+    }
+    error.into()
+}
+
+/// Our types always serialise (string keys, finite or null numbers); the
+/// fallback keeps that promise without a panic path.
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"serialisation failed: {e}\"}}"))
 }
 
 /// A crawl running in this page.
@@ -21,11 +41,7 @@ pub struct CrawlHandle {
 /// throws an `Error` whose `option` property names it.
 #[wasm_bindgen(js_name = startCrawl)]
 pub fn start_crawl(options_json: &str) -> Result<CrawlHandle, JsValue> {
-    let options = Options::from_json(options_json).map_err(|e| {
-        let error = js_sys::Error::new(&e.to_string());
-        let _ = js_sys::Reflect::set(&error, &"option".into(), &e.option.as_str().into());
-        JsValue::from(error)
-    })?;
+    let options = Options::from_json(options_json).map_err(|e| js_error(&e.to_string(), Some(&e.option)))?;
     Ok(CrawlHandle { crawl: Crawl::start(options, super::browser_env()) })
 }
 
@@ -34,6 +50,42 @@ impl CrawlHandle {
     /// Abort in-flight fetches and end the crawl, keeping every result.
     pub fn stop(&self) {
         self.crawl.stop();
+    }
+
+    pub fn pause(&self) {
+        self.crawl.pause();
+    }
+
+    pub fn resume(&self) {
+        self.crawl.resume();
+    }
+
+    #[wasm_bindgen(js_name = isPaused)]
+    pub fn is_paused(&self) -> bool {
+        self.crawl.is_paused()
+    }
+
+    /// Poll one ready task once; returns its id. Throws when it cannot.
+    pub fn step(&self, task: Option<u32>) -> Result<u32, JsValue> {
+        self.crawl.step(task).map_err(|e| js_error(&e.to_string(), None))
+    }
+
+    #[wasm_bindgen(js_name = readyJson)]
+    pub fn ready_json(&self) -> String {
+        to_json(&self.crawl.ready())
+    }
+
+    #[wasm_bindgen(js_name = tasksJson)]
+    pub fn tasks_json(&self) -> String {
+        to_json(&self.crawl.tasks())
+    }
+
+    /// A task (by id) or a page (by URL) with its events; `null` if unknown.
+    #[wasm_bindgen(js_name = inspectJson)]
+    pub fn inspect_json(&self, key: &str) -> String {
+        let events = self.crawl.events_since(0);
+        let now = events.last().map_or(0.0, |e| e.t_ms);
+        to_json(&inspect(&events, now, &self.crawl.report().pages, key, INSPECT_EVENTS))
     }
 
     /// The report as of now, as JSON.
@@ -48,6 +100,17 @@ impl CrawlHandle {
         to_json(&self.crawl.events_since(from as usize))
     }
 
+    #[wasm_bindgen(js_name = eventCount)]
+    pub fn event_count(&self) -> u32 {
+        self.crawl.event_count() as u32
+    }
+
+    /// The recorded log file (JSON) of this crawl so far.
+    #[wasm_bindgen(js_name = logJson)]
+    pub fn log_json(&self) -> String {
+        self.crawl.log().to_json()
+    }
+
     #[wasm_bindgen(js_name = isFinished)]
     pub fn is_finished(&self) -> bool {
         self.crawl.is_finished()
@@ -60,8 +123,81 @@ impl CrawlHandle {
     }
 }
 
-/// Our types always serialise (string keys, finite or null numbers); the
-/// fallback keeps that promise without a panic path.
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"serialisation failed: {e}\"}}"))
+/// A recorded log opened for replay: no network, just the log.
+#[wasm_bindgen]
+pub struct ReplayHandle {
+    replay: Replay,
+}
+
+/// Open a log file's text for replay; throws an `Error` saying what is wrong.
+#[wasm_bindgen(js_name = openReplay)]
+pub fn open_replay(log_json: &str) -> Result<ReplayHandle, JsValue> {
+    let log = RecordedLog::parse(log_json).map_err(|e| js_error(&e, None))?;
+    Ok(ReplayHandle { replay: Replay::new(log) })
+}
+
+#[wasm_bindgen]
+impl ReplayHandle {
+    /// Go to step `n` (clamped); returns the step reached.
+    pub fn seek(&mut self, n: f64) -> u32 {
+        let n = if n.is_finite() && n > 0.0 { n as usize } else { 0 };
+        self.replay.seek(n) as u32
+    }
+
+    #[wasm_bindgen(js_name = stepForward)]
+    pub fn step_forward(&mut self) -> u32 {
+        self.replay.step_forward() as u32
+    }
+
+    #[wasm_bindgen(js_name = stepBack)]
+    pub fn step_back(&mut self) -> u32 {
+        self.replay.step_back() as u32
+    }
+
+    pub fn position(&self) -> u32 {
+        self.replay.position() as u32
+    }
+
+    pub fn steps(&self) -> u32 {
+        self.replay.steps() as u32
+    }
+
+    /// The task polled by the current step, if any.
+    #[wasm_bindgen(js_name = polledTask)]
+    pub fn polled_task(&self) -> Option<u32> {
+        self.replay.polled_task()
+    }
+
+    #[wasm_bindgen(js_name = reportJson)]
+    pub fn report_json(&self) -> String {
+        to_json(&self.replay.report())
+    }
+
+    #[wasm_bindgen(js_name = tasksJson)]
+    pub fn tasks_json(&self) -> String {
+        to_json(&self.replay.tasks())
+    }
+
+    #[wasm_bindgen(js_name = inspectJson)]
+    pub fn inspect_json(&self, key: &str) -> String {
+        let events = self.replay.events();
+        let now = events.last().map_or(0.0, |e| e.t_ms);
+        to_json(&inspect(events, now, &self.replay.report().pages, key, INSPECT_EVENTS))
+    }
+
+    /// Events of the current state from position `from` on.
+    #[wasm_bindgen(js_name = eventsJson)]
+    pub fn events_json(&self, from: u32) -> String {
+        to_json(&self.replay.events().get(from as usize..).unwrap_or_default())
+    }
+
+    #[wasm_bindgen(js_name = eventCount)]
+    pub fn event_count(&self) -> u32 {
+        self.replay.events().len() as u32
+    }
+
+    #[wasm_bindgen(js_name = logJson)]
+    pub fn log_json(&self) -> String {
+        self.replay.log().to_json()
+    }
 }

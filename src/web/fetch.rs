@@ -1,7 +1,7 @@
 //! [`Fetcher`] on `web-sys` `fetch`: one `AbortController` per request,
 //! aborted when the request's future is dropped (stop, timeout).
 
-use crate::env::{FetchError, FetchRequest, FetchResponse, Fetcher, SAFELISTED_RESPONSE_HEADERS};
+use crate::env::{FetchError, FetchRequest, Fetcher, Response as Fetched, ResponseHead, SAFELISTED_RESPONSE_HEADERS};
 use futures::future::LocalBoxFuture;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -21,7 +21,7 @@ extern "C" {
 pub struct WebFetcher;
 
 impl Fetcher for WebFetcher {
-    fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
+    fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<Fetched, FetchError>> {
         Box::pin(fetch(request.url))
     }
 }
@@ -45,9 +45,9 @@ impl Drop for AbortOnDrop {
     }
 }
 
-async fn fetch(url: String) -> Result<FetchResponse, FetchError> {
+async fn fetch(url: String) -> Result<Fetched, FetchError> {
     let controller = AbortController::new().map_err(to_fetch_error)?;
-    let mut guard = AbortOnDrop(Some(controller.clone()));
+    let guard = AbortOnDrop(Some(controller.clone()));
     let init = RequestInit::new();
     init.set_method("GET");
     init.set_mode(RequestMode::Cors);
@@ -57,23 +57,23 @@ async fn fetch(url: String) -> Result<FetchResponse, FetchError> {
     init.set_redirect(RequestRedirect::Follow);
     init.set_signal(Some(&controller.signal()));
     let request = Request::new_with_str_and_init(&url, &init).map_err(to_fetch_error)?;
-    // The await points: this task is parked until the browser settles the
+    // An await point: this task is parked until the browser settles the
     // promise, then woken through wasm-bindgen-futures' microtask queue.
     let response: Response = JsFuture::from(global_fetch(&request)).await.map_err(to_fetch_error)?.unchecked_into();
-    let buffer = JsFuture::from(response.array_buffer().map_err(to_fetch_error)?).await.map_err(to_fetch_error)?;
-    let body = js_sys::Uint8Array::new(&buffer).to_vec();
     let headers = SAFELISTED_RESPONSE_HEADERS
         .iter()
         .filter_map(|name| response.headers().get(name).ok().flatten().map(|v| (name.to_string(), v)))
         .collect();
-    guard.disarm();
-    Ok(FetchResponse {
-        url: response.url(),
-        redirected: response.redirected(),
-        status: response.status(),
-        headers,
-        body,
-    })
+    let head =
+        ResponseHead { url: response.url(), redirected: response.redirected(), status: response.status(), headers };
+    // The abort guard moves into the body future: dropping it still aborts.
+    let body = Box::pin(async move {
+        let mut guard = guard;
+        let buffer = JsFuture::from(response.array_buffer().map_err(to_fetch_error)?).await.map_err(to_fetch_error)?;
+        guard.disarm();
+        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    });
+    Ok(Fetched { head, body })
 }
 
 /// `AbortError` means we aborted; anything else is the browser's opaque

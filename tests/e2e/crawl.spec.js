@@ -2,62 +2,9 @@
 // against the generated test site, checked against the site's own list of
 // pages (`/__expected`). Run through `cargo xtask test`.
 const { test, expect } = require('@playwright/test');
+const { variant, expectedPages, siteStats, rows, counter, openPlaygroundForEachTest } = require('./helpers');
 
-const PLAYGROUND_URL = process.env.PLAYGROUND_URL;
-const SITE_URL = process.env.SITE_URL; // with a trailing slash
-if (!PLAYGROUND_URL || !SITE_URL) {
-  throw new Error('PLAYGROUND_URL and SITE_URL are unset: run these tests with `cargo xtask test`');
-}
-
-/** Absolute URL of a site variant, e.g. variant('pages=25;latency=5'). */
-const variant = (knobs) => `${SITE_URL}s/${knobs}/`;
-
-/** The pages a crawl of the variant must report, from the test site itself. */
-async function expectedPages(knobs) {
-  const base = encodeURIComponent(`/s/${knobs}/`);
-  const response = await fetch(`${SITE_URL}__expected?base=${base}`);
-  expect(response.ok).toBe(true);
-  return response.json();
-}
-
-/** The test site's request counters: requests being answered, and answered so far. */
-async function siteStats() {
-  const response = await fetch(`${SITE_URL}__stats`);
-  return response.json();
-}
-
-/** The results table as plain data, one entry per row. */
-function rows(page) {
-  return page.locator('#results tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => {
-      const cell = (name) => (tr.querySelector(`.c-${name}`)?.textContent ?? '').trim();
-      return { url: tr.dataset.url, status: cell('status'), type: cell('type'), links: cell('links'), outcome: cell('outcome') };
-    }),
-  );
-}
-
-async function counter(page, name) {
-  return Number((await page.locator(`#count-${name}`).textContent()).trim());
-}
-
-let pageErrors;
-
-test.beforeEach(async ({ page }) => {
-  // An uncaught exception or a wasm panic is a failure of every test, even
-  // one whose assertions happen to hold.
-  pageErrors = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(PLAYGROUND_URL);
-  await page.waitForFunction(() => window.crawlscope !== undefined);
-  // The root field starts at the site from config.json; waiting for it also
-  // keeps that late default from overwriting what a test types.
-  await expect(page.locator('#root')).toHaveValue(SITE_URL);
-  await expect(page.locator('#crawl-state')).toHaveText('idle');
-});
-
-test.afterEach(async () => {
-  expect(pageErrors).toEqual([]);
-});
+openPlaygroundForEachTest();
 
 test('crawl_finds_every_page_the_site_generator_lists', async ({ page }, testInfo) => {
   const knobs = 'pages=25;latency=5';

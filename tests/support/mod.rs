@@ -7,7 +7,7 @@
 
 #![allow(dead_code)] // each test file uses a different part of the harness
 
-use crawlscope::env::{Clock, Env, FetchError, FetchRequest, FetchResponse, Fetcher, Spawner};
+use crawlscope::env::{Clock, Env, FetchError, FetchRequest, Fetcher, Response, ResponseHead, Spawner};
 use crawlscope::{Crawl, Options, Report};
 use futures::executor::{LocalPool, LocalSpawner};
 use futures::future::LocalBoxFuture;
@@ -136,12 +136,12 @@ impl Drop for Counted {
 pub struct SharedFetcher(pub Rc<SiteFetcher>);
 
 impl Fetcher for SharedFetcher {
-    fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
+    fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<Response, FetchError>> {
         let me = self.0.clone();
         Box::pin(async move {
             me.in_flight.set(me.in_flight.get() + 1);
             me.peak.set(me.peak.get().max(me.in_flight.get()));
-            let _counted = Counted(me.clone());
+            let counted = Counted(me.clone());
             *me.requests.borrow_mut().entry(request.url.clone()).or_default() += 1;
             let failing = {
                 let mut drops = me.drop_connection.borrow_mut();
@@ -174,13 +174,19 @@ impl Fetcher for SharedFetcher {
                     continue;
                 }
                 let length = response.body.len().to_string();
-                return Ok(FetchResponse {
+                let head = ResponseHead {
                     url,
                     redirected: hop > 0,
                     status: response.status,
                     headers: vec![("content-type".into(), response.content_type), ("content-length".into(), length)],
-                    body: response.body,
+                };
+                let body = response.body;
+                // The request stays in flight until its body has been read.
+                let body = Box::pin(async move {
+                    let _counted = counted;
+                    Ok(body)
                 });
+                return Ok(Response { head, body });
             }
             // Chromium gives up after 20 hops with the same TypeError.
             Err(FetchError::Network("Failed to fetch".into()))
