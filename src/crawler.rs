@@ -19,7 +19,7 @@
 
 use crate::env::{Env, FetchError, FetchRequest, FetchResponse};
 use crate::event::{AwaitPoint, EndReason, Event, EventKind, FetchResult, Outcome, Recorder, TaskId};
-use crate::links;
+use crate::links::{self, LinkCollector, LinkParser};
 use crate::options::Options;
 use crate::queue::JoinableQueue;
 use crate::replay::RecordedLog;
@@ -35,6 +35,14 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::rc::Rc;
 use url::Url;
+
+/// Work a burst may do on the browser's thread before the tasks yield it
+/// back (rendering and input must never wait behind the crawl for long).
+const SLICE_MS: f64 = 8.0;
+/// Pages are parsed this many bytes at a time, with a chance to yield between.
+const PARSE_CHUNK: usize = 64 * 1024;
+/// Links are resolved this many at a time, with a chance to yield between.
+const LINK_BATCH: usize = 512;
 
 /// A running (or finished) crawl. Cheap to clone; clones share the crawl.
 #[derive(Clone)]
@@ -262,6 +270,8 @@ async fn worker(shared: Rc<Shared>, task: TaskId) {
         guard.end(outcome, error);
         // `guard` drops here: task_done. If the worker is cancelled at an
         // `.await` above instead, it drops there — task_done runs either way.
+        drop(guard);
+        yield_if_due(&shared).await;
     }
 }
 
@@ -351,15 +361,30 @@ async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outcome, Option
     }
 
     if response.head.status == 200 && is_markup(response.header("content-type")) {
-        parse_and_enqueue(shared, task, item, &page_url, &response);
+        parse_and_enqueue(shared, task, item, &page_url, &response).await;
     }
     (Outcome::Done, None)
 }
 
 /// Extract links, keep the in-scope ones, enqueue the new ones.
-fn parse_and_enqueue(shared: &Shared, task: TaskId, item: &Item, page_url: &Url, response: &FetchResponse) {
+async fn parse_and_enqueue(shared: &Shared, task: TaskId, item: &Item, page_url: &Url, response: &FetchResponse) {
     let text = String::from_utf8_lossy(&response.body);
-    let extracted = links::extract(&text, page_url);
+    // A chunk at a time, so a huge page cannot block the browser's thread.
+    let mut parser = LinkParser::new();
+    for chunk in links::chunks(&text, PARSE_CHUNK) {
+        yield_if_due(shared).await;
+        parser.feed(chunk);
+    }
+    let document = parser.finish();
+    let anchors = links::anchors();
+    let mut collector = LinkCollector::new(&document, page_url);
+    for (i, element) in document.select(&anchors).enumerate() {
+        if i % LINK_BATCH == 0 {
+            yield_if_due(shared).await;
+        }
+        collector.add(element);
+    }
+    let extracted = collector.finish();
     let (in_scope, off_scope): (Vec<Url>, Vec<Url>) =
         extracted.links.into_iter().partition(|link| shared.scope.allows(link));
     let fresh: Vec<Url> = in_scope.iter().filter(|l| !shared.seen.borrow().contains(l.as_str())).cloned().collect();
@@ -374,6 +399,18 @@ fn parse_and_enqueue(shared: &Shared, task: TaskId, item: &Item, page_url: &Url,
     for link in fresh {
         shared.enqueue(Item { url: link, depth: item.depth + 1, parent: Some(page_url.to_string()) });
     }
+}
+
+/// Give the browser its event loop back if this burst of work has run for
+/// a whole slice. `spawn_local` runs every ready task inside one microtask
+/// checkpoint; without this, a fast site could keep the page from painting.
+async fn yield_if_due(shared: &Shared) {
+    if shared.sched.slice_ms() < SLICE_MS {
+        return;
+    }
+    // A real-clock timer: yielding is about the browser, not the crawl's time.
+    let pause = shared.clock.real_sleep(0.0);
+    shared.sched.tagged(AwaitPoint::Yield, true, pause).await;
 }
 
 /// Content types whose links the seed follows (HTML, XHTML, XML).

@@ -119,6 +119,9 @@ pub enum AwaitPoint {
     BodyRead,
     /// The engine's own timer (a timeout firing).
     Timer,
+    /// Giving the browser its event loop back for a moment (`setTimeout(0)`),
+    /// so rendering and input never starve behind a burst of work.
+    Yield,
 }
 
 /// Who woke a task.

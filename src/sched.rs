@@ -96,6 +96,9 @@ pub struct Scheduler {
     /// The task being polled right now, if any: the waker of anything it
     /// wakes is credited to it.
     current: Cell<Option<TaskId>>,
+    /// When the current burst of work on the browser's thread began (the
+    /// last wake from outside every task: network, timer, a yield).
+    slice_start: Cell<f64>,
 }
 
 thread_local! {
@@ -125,6 +128,7 @@ impl Scheduler {
             paused: Cell::new(false),
             ready: RefCell::new(VecDeque::new()),
             current: Cell::new(None),
+            slice_start: Cell::new(f64::NEG_INFINITY),
         });
         REGISTRY.with(|r| r.borrow_mut().insert(id, Rc::downgrade(&sched)));
         sched
@@ -154,6 +158,11 @@ impl Scheduler {
     /// against a fetch does not: the task is "in fetch").
     pub fn tagged<F: Future + Unpin>(self: &Rc<Self>, point: AwaitPoint, marks: bool, future: F) -> Tagged<F> {
         Tagged { sched: self.id, sched_rc: Rc::downgrade(self), point, marks, future }
+    }
+
+    /// Milliseconds of work since the browser last had its event loop.
+    pub fn slice_ms(&self) -> f64 {
+        self.clock.real_now_ms() - self.slice_start.get()
     }
 
     pub fn is_paused(&self) -> bool {
@@ -291,11 +300,15 @@ impl Scheduler {
         let by = match self.current.get() {
             Some(current) if current == task => WakeCause::SelfWake,
             Some(current) => WakeCause::Task { task: current },
-            None => match point {
-                AwaitPoint::Fetch | AwaitPoint::BodyRead => WakeCause::Network,
-                AwaitPoint::Timer => WakeCause::Timer,
-                _ => WakeCause::External,
-            },
+            None => {
+                // Outside every task: a fresh turn of the browser's event loop.
+                self.slice_start.set(self.clock.real_now_ms());
+                match point {
+                    AwaitPoint::Fetch | AwaitPoint::BodyRead => WakeCause::Network,
+                    AwaitPoint::Timer | AwaitPoint::Yield => WakeCause::Timer,
+                    _ => WakeCause::External,
+                }
+            }
         };
         if cell.woken_by.get().is_none() {
             cell.woken_by.set(Some(by)); // the wake that made it ready, not later ones

@@ -36,6 +36,16 @@ impl EngineClock {
         real - self.paused_total.get()
     }
 
+    /// The environment's clock, which never stops.
+    pub fn real_now_ms(&self) -> f64 {
+        self.inner.now_ms()
+    }
+
+    /// Resolves after `ms` of real time, paused or not (for yielding).
+    pub fn real_sleep(&self, ms: f64) -> LocalBoxFuture<'static, ()> {
+        self.inner.sleep(ms)
+    }
+
     pub fn pause(&self) {
         if self.paused_at.get().is_none() {
             self.paused_at.set(Some(self.inner.now_ms()));

@@ -20,6 +20,9 @@
 //! 308), a 404, a 500, a JSON resource whose text contains `href="…"` (must not
 //! be parsed), an off-host link, `mailto:`/`javascript:` links, fragments, and
 //! a page whose `<base href>` changes where its relative links point.
+//!
+//! Not linked from the index (so not in [`Site::expected`]), for crawls that
+//! start there: `huge`, a 2 MiB page with thousands of links.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
@@ -116,6 +119,9 @@ enum Node {
     Redirect { status: u16, to: String },
     Json,
 }
+
+/// Size of the `huge` page, in bytes (about).
+pub const HUGE_BYTES: usize = 2 * 1024 * 1024;
 
 /// The host a strict crawl must never follow (`.invalid` never resolves).
 pub const OFF_HOST: &str = "http://offsite.invalid/elsewhere";
@@ -289,6 +295,9 @@ impl Site {
                 links: vec![self.page_link(1)],
             }),
             "data.json" => Some(Node::Json),
+            "huge" => {
+                Some(Node::Html { status: 200, title: "A huge page".into(), base: None, links: self.huge_links() })
+            }
             "based/" => Some(Node::Html {
                 status: 200,
                 title: "A page with <base href>".into(),
@@ -308,6 +317,12 @@ impl Site {
                 Some(Node::Html { status: 200, title: format!("Page {n}"), base: None, links: self.page_links(n) })
             }
         }
+    }
+
+    /// Enough links to make a page of about [`HUGE_BYTES`].
+    fn huge_links(&self) -> Vec<Link> {
+        let count = HUGE_BYTES / 44; // each rendered link line is about 44 bytes
+        (0..count).map(|i| self.page_link(1 + i % self.config.pages)).collect()
     }
 
     fn page_link(&self, n: usize) -> Link {
@@ -473,6 +488,13 @@ mod tests {
         assert!(Site::route("/s/colour=3/", &SiteConfig::default()).unwrap_err().contains("colour"));
         let (encoded, _) = Site::route("/s/pages=5%3Blatency=0/", &SiteConfig::default()).expect("encoded");
         assert_eq!(encoded.config.latency_ms, 0);
+    }
+
+    #[test]
+    fn the_huge_page_is_huge_and_off_the_index() {
+        let body = site().respond("huge").body;
+        assert!(body.len() >= HUGE_BYTES * 9 / 10 && body.len() <= HUGE_BYTES * 2, "{}", body.len());
+        assert!(site().expected("http://h").iter().all(|p| !p.url.ends_with("/huge")));
     }
 
     #[test]
