@@ -377,7 +377,7 @@ async fn parse_and_enqueue(shared: &Shared, task: TaskId, item: &Item, page_url:
     }
     let document = parser.finish();
     let anchors = links::anchors();
-    let mut collector = LinkCollector::new(&document, page_url);
+    let mut collector = LinkCollector::new(&document, page_url, false);
     for (i, element) in document.select(&anchors).enumerate() {
         if i % LINK_BATCH == 0 {
             yield_if_due(shared).await;

@@ -264,6 +264,16 @@ impl Recorder {
         self.log.emit(self.clock.now_ms(), kind);
     }
 
+    /// Emit an instrumentation event (polls, wakes, steps): built and kept
+    /// only with the `event-log` feature; the Report never needs them.
+    #[inline]
+    pub fn trace(&self, kind: impl FnOnce() -> EventKind) {
+        #[cfg(feature = "event-log")]
+        self.emit(kind());
+        #[cfg(not(feature = "event-log"))]
+        let _ = kind;
+    }
+
     /// Milliseconds since the crawl started.
     pub fn elapsed_ms(&self) -> f64 {
         self.clock.now_ms() - self.log.origin_ms()
@@ -276,7 +286,10 @@ pub struct EventLog {
 }
 
 struct LogInner {
+    /// Every event, in order (empty without the `event-log` feature).
     events: Vec<Event>,
+    /// Events emitted, kept or not.
+    count: u64,
     /// Kept up to date by applying each event once, so `report()` is cheap.
     report: ReportBuilder,
     /// Clock reading at crawl start; event times are relative to it.
@@ -285,14 +298,19 @@ struct LogInner {
 
 impl EventLog {
     pub fn new(origin_ms: f64) -> Self {
-        EventLog { inner: RefCell::new(LogInner { events: Vec::new(), report: ReportBuilder::default(), origin_ms }) }
+        EventLog {
+            inner: RefCell::new(LogInner { events: Vec::new(), count: 0, report: ReportBuilder::default(), origin_ms }),
+        }
     }
 
     /// Append an event stamped with the clock reading `now_ms`.
     pub fn emit(&self, now_ms: f64, kind: EventKind) {
         let mut inner = self.inner.borrow_mut();
-        let event = Event { seq: inner.events.len() as u64, t_ms: now_ms - inner.origin_ms, kind };
+        let event = Event { seq: inner.count, t_ms: now_ms - inner.origin_ms, kind };
+        inner.count += 1;
         inner.report.apply(&event);
+        // Without the `event-log` feature the report is all that is kept.
+        #[cfg(feature = "event-log")]
         inner.events.push(event);
     }
 
@@ -302,8 +320,9 @@ impl EventLog {
         inner.events.get(from..).map(<[Event]>::to_vec).unwrap_or_default()
     }
 
+    /// Events emitted so far.
     pub fn len(&self) -> usize {
-        self.inner.borrow().events.len()
+        self.inner.borrow().count as usize
     }
 
     pub fn is_empty(&self) -> bool {

@@ -1,12 +1,23 @@
 //! Link extraction with `scraper` (html5ever, the same tokenizer rules as a
-//! browser): `a[href]`, resolved against `<base href>` when the page has
-//! one, fragments removed — the URL a browser would navigate to.
+//! browser), resolved against `<base href>` when the page has one, fragments
+//! removed — the URL a browser would navigate to.
+//!
+//! Followed: `<a href>`, `<area href>`, `<link rel=alternate|next|prev href>`,
+//! `<frame src>`, `<iframe src>`. Recorded: `<link rel=canonical>`. With
+//! `respectNofollow`, `rel=nofollow` and `<meta name=robots content=nofollow>`
+//! are obeyed.
+//!
+//! The document is parsed with scripting **off**, as a crawler (which runs
+//! no scripts) and the browser's `DOMParser` see it: `<noscript>` content is
+//! markup, so its links count. Links inside `<template>` are inert content,
+//! not part of the document, and are skipped (as `querySelectorAll` does).
 //!
 //! [`LinkParser`] takes the document in chunks, so a huge page can be parsed
 //! a slice at a time with the browser's event loop running in between.
 
 use html5ever::driver::{self, ParseOpts, Parser};
 use html5ever::tendril::{StrTendril, TendrilSink};
+use html5ever::tree_builder::TreeBuilderOpts;
 use scraper::{ElementRef, Html, HtmlTreeSink, Selector};
 use std::collections::HashSet;
 use url::Url;
@@ -20,6 +31,10 @@ pub struct Extracted {
     pub non_http: usize,
     /// `href`s that do not resolve to a URL at all.
     pub invalid: usize,
+    /// Links left out because of `rel=nofollow` or a robots meta tag.
+    pub nofollow: usize,
+    /// `<link rel=canonical href>`, resolved.
+    pub canonical: Option<Url>,
 }
 
 /// An HTML document being parsed, fed a chunk at a time.
@@ -35,7 +50,12 @@ impl Default for LinkParser {
 
 impl LinkParser {
     pub fn new() -> Self {
-        LinkParser { parser: driver::parse_document(HtmlTreeSink::new(Html::new_document()), ParseOpts::default()) }
+        // Scripting off: <noscript> is parsed as markup, as DOMParser does.
+        let opts = ParseOpts {
+            tree_builder: TreeBuilderOpts { scripting_enabled: false, ..TreeBuilderOpts::default() },
+            ..ParseOpts::default()
+        };
+        LinkParser { parser: driver::parse_document(HtmlTreeSink::new(Html::new_document()), opts) }
     }
 
     /// Parse the next piece of the document.
@@ -49,10 +69,18 @@ impl LinkParser {
     }
 }
 
-/// The elements whose links a crawl follows.
+/// The elements whose links a crawl looks at (`link` is filtered by `rel`).
+pub const LINK_SELECTOR: &str = "a[href], area[href], link[href], frame[src], iframe[src]";
+
+/// [`LINK_SELECTOR`], parsed.
 pub fn anchors() -> Selector {
     // A constant, valid CSS selector: parse cannot fail.
-    Selector::parse("a[href]").expect("constant selector")
+    Selector::parse(LINK_SELECTOR).expect("constant selector")
+}
+
+/// Whether a space-separated `rel` list contains `token` (ASCII case-insensitive).
+fn has_token(list: &str, token: &str) -> bool {
+    list.split_ascii_whitespace().any(|t| t.eq_ignore_ascii_case(token))
 }
 
 /// Collects a document's links one element at a time (so a caller can
@@ -60,15 +88,20 @@ pub fn anchors() -> Selector {
 pub struct LinkCollector {
     /// `<base href>` resolved against the page URL, else the page URL.
     base: Url,
+    /// Skip links marked nofollow (the `respectNofollow` option).
+    respect_nofollow: bool,
+    /// The page's `<meta name=robots>` says nofollow (and we respect it).
+    meta_nofollow: bool,
     /// URLs already in `out.links`, for O(1) deduplication.
     seen: HashSet<String>,
     out: Extracted,
 }
 
 impl LinkCollector {
-    pub fn new(document: &Html, page_url: &Url) -> Self {
-        // A constant, valid CSS selector: parse cannot fail.
+    pub fn new(document: &Html, page_url: &Url, respect_nofollow: bool) -> Self {
+        // Constant, valid CSS selectors: parse cannot fail.
         let base_sel = Selector::parse("base[href]").expect("constant selector");
+        let meta_sel = Selector::parse("meta[name][content]").expect("constant selector");
         // The first <base href> wins, resolved against the document URL; an
         // unusable one is ignored, as browsers do.
         let base = document
@@ -78,13 +111,42 @@ impl LinkCollector {
             .and_then(|href| page_url.join(href).ok())
             .filter(|u| matches!(u.scheme(), "http" | "https"))
             .unwrap_or_else(|| page_url.clone());
-        LinkCollector { base, seen: HashSet::new(), out: Extracted::default() }
+        let meta_nofollow = respect_nofollow
+            && document.select(&meta_sel).any(|el| {
+                let name = el.value().attr("name").unwrap_or("");
+                let content = el.value().attr("content").unwrap_or("");
+                name.trim().eq_ignore_ascii_case("robots")
+                    && content.split(',').any(|t| matches!(t.trim().to_ascii_lowercase().as_str(), "nofollow" | "none"))
+            });
+        LinkCollector { base, respect_nofollow, meta_nofollow, seen: HashSet::new(), out: Extracted::default() }
     }
 
     /// Record the link of one element matched by [`anchors`].
     pub fn add(&mut self, element: ElementRef<'_>) {
-        let Some(href) = element.value().attr("href") else { return };
-        match self.base.join(href) {
+        let el = element.value();
+        let in_template = element.ancestors().any(|n| n.value().as_element().is_some_and(|e| e.name() == "template"));
+        if in_template {
+            return; // inert template content, not part of the document
+        }
+        let rel = el.attr("rel").unwrap_or("");
+        let (target, follows) = match el.name() {
+            "a" | "area" => (el.attr("href"), true),
+            "link" if has_token(rel, "canonical") => {
+                if self.out.canonical.is_none() {
+                    self.out.canonical = el.attr("href").and_then(|h| self.base.join(h).ok());
+                }
+                return;
+            }
+            "link" => (el.attr("href"), ["alternate", "next", "prev"].iter().any(|t| has_token(rel, t))),
+            "frame" | "iframe" => (el.attr("src"), true),
+            _ => (None, false),
+        };
+        let Some(target) = target.filter(|_| follows) else { return };
+        if self.meta_nofollow || (self.respect_nofollow && has_token(rel, "nofollow")) {
+            self.out.nofollow += 1;
+            return;
+        }
+        match self.base.join(target) {
             Ok(mut url) if matches!(url.scheme(), "http" | "https") => {
                 url.set_fragment(None);
                 if self.seen.insert(url.as_str().to_owned()) {
@@ -119,15 +181,15 @@ pub fn chunks(text: &str, size: usize) -> impl Iterator<Item = &str> {
 }
 
 /// Extract the links of a whole HTML document fetched from `page_url`.
-pub fn extract(html: &str, page_url: &Url) -> Extracted {
+pub fn extract(html: &str, page_url: &Url, respect_nofollow: bool) -> Extracted {
     let mut parser = LinkParser::new();
     parser.feed(html);
-    links_of(&parser.finish(), page_url)
+    links_of(&parser.finish(), page_url, respect_nofollow)
 }
 
 /// All links of a parsed document, in one go.
-pub fn links_of(document: &Html, page_url: &Url) -> Extracted {
-    let mut collector = LinkCollector::new(document, page_url);
+pub fn links_of(document: &Html, page_url: &Url, respect_nofollow: bool) -> Extracted {
+    let mut collector = LinkCollector::new(document, page_url, respect_nofollow);
     for element in document.select(&anchors()) {
         collector.add(element);
     }
@@ -143,7 +205,7 @@ mod tests {
     }
 
     fn hrefs(html: &str) -> Vec<String> {
-        extract(html, &page()).links.into_iter().map(String::from).collect()
+        extract(html, &page(), true).links.into_iter().map(String::from).collect()
     }
 
     #[test]
@@ -164,6 +226,7 @@ mod tests {
         let e = extract(
             r#"<a href="mailto:a@b">m</a><a href="javascript:void(0)">j</a><a href="http://[x">bad</a>"#,
             &page(),
+            true,
         );
         assert_eq!((e.links.len(), e.non_http, e.invalid), (0, 2, 1));
     }
@@ -191,7 +254,41 @@ mod tests {
             for piece in pieces {
                 parser.feed(piece);
             }
-            assert_eq!(links_of(&parser.finish(), &page()), extract(html, &page()), "size {size}");
+            assert_eq!(links_of(&parser.finish(), &page(), true), extract(html, &page(), true), "size {size}");
         }
+    }
+
+    #[test]
+    fn areas_frames_and_link_relations_are_followed() {
+        let html = r#"<link rel="stylesheet" href="s.css"><link rel="Next" href="n"><link rel="alternate" href="alt">
+            <map><area href="ar"></map><iframe src="if"></iframe><a href="a">a</a>"#;
+        assert_eq!(
+            hrefs(html),
+            vec!["http://h/dir/n", "http://h/dir/alt", "http://h/dir/ar", "http://h/dir/if", "http://h/dir/a"]
+        );
+    }
+
+    #[test]
+    fn canonical_is_recorded_not_followed() {
+        let e = extract(r#"<link rel="canonical" href="/c#x"><a href="a">a</a>"#, &page(), true);
+        assert_eq!(e.canonical.map(String::from).as_deref(), Some("http://h/c#x"));
+        assert_eq!(e.links.len(), 1);
+    }
+
+    #[test]
+    fn nofollow_is_honoured_when_asked() {
+        let html = r#"<a href="x" rel="nofollow">x</a><a href="y">y</a>"#;
+        assert_eq!(hrefs(html), vec!["http://h/dir/y"]);
+        assert_eq!(extract(html, &page(), false).links.len(), 2);
+        let meta = r#"<meta name="ROBOTS" content="noindex, nofollow"><a href="y">y</a>"#;
+        let e = extract(meta, &page(), true);
+        assert_eq!((e.links.len(), e.nofollow), (0, 1));
+        assert_eq!(extract(meta, &page(), false).links.len(), 1);
+    }
+
+    #[test]
+    fn noscript_links_count_and_template_links_do_not() {
+        let html = r#"<noscript><a href="ns">ns</a></noscript><template><a href="t">t</a></template><a href="a">a</a>"#;
+        assert_eq!(hrefs(html), vec!["http://h/dir/ns", "http://h/dir/a"]);
     }
 }

@@ -225,7 +225,7 @@ impl Scheduler {
         };
         let cell = self.cell(id).ok_or(StepError::NotReady(id))?;
         cell.held.set(false);
-        self.recorder.emit(EventKind::Stepped { task: id });
+        self.recorder.trace(|| EventKind::Stepped { task: id });
         let waker = cell.exec_waker.borrow().clone();
         // Poll with the executor's own waker: whatever the task parks on
         // will wake it through the executor, and the gate catches it again.
@@ -255,7 +255,7 @@ impl Scheduler {
         // Drop after the borrow ends: drop guards inside may wake others.
         drop(taken);
         if was_live {
-            self.recorder.emit(EventKind::TaskExited { task: cell.id, cancelled: true });
+            self.recorder.trace(|| EventKind::TaskExited { task: cell.id, cancelled: true });
         }
         if let Ok(mut ready) = self.ready.try_borrow_mut() {
             ready.retain(|&t| t != cell.id);
@@ -271,7 +271,7 @@ impl Scheduler {
     fn poll_task(&self, cell: &TaskCell, cx: &mut Context<'_>) -> bool {
         let Ok(mut slot) = cell.future.try_borrow_mut() else { return false };
         let Some(future) = slot.as_mut() else { return true };
-        self.recorder.emit(EventKind::PollStart { task: cell.id });
+        self.recorder.trace(|| EventKind::PollStart { task: cell.id });
         let outer = self.current.replace(Some(cell.id));
         cell.awaiting.set(None);
         cell.woken_by.set(None);
@@ -283,9 +283,9 @@ impl Scheduler {
         }
         drop(slot);
         let awaiting = if ready { None } else { cell.awaiting.get() };
-        self.recorder.emit(EventKind::PollEnd { task: cell.id, ready, awaiting });
+        self.recorder.trace(|| EventKind::PollEnd { task: cell.id, ready, awaiting });
         if ready {
-            self.recorder.emit(EventKind::TaskExited { task: cell.id, cancelled: false });
+            self.recorder.trace(|| EventKind::TaskExited { task: cell.id, cancelled: false });
         }
         ready
     }
@@ -313,7 +313,7 @@ impl Scheduler {
         if cell.woken_by.get().is_none() {
             cell.woken_by.set(Some(by)); // the wake that made it ready, not later ones
         }
-        self.recorder.emit(EventKind::Wake { task, by, at: point });
+        self.recorder.trace(|| EventKind::Wake { task, by, at: point });
     }
 
     /// Set the await point of the task being polled.
