@@ -17,20 +17,22 @@
 //! Nothing here panics or returns an error once the crawl has started:
 //! whatever goes wrong with a page is recorded as that page's data.
 
-use crate::env::{Env, FetchError, FetchRequest, FetchResponse};
-use crate::event::{AwaitPoint, EndReason, Event, EventKind, FetchResult, Outcome, Recorder, TaskId};
-use crate::links::{self, LinkCollector, LinkParser};
-use crate::options::Options;
+use crate::env::Env;
+use crate::event::{AwaitPoint, EndReason, Event, EventKind, Outcome, Recorder, TaskId};
+use crate::options::{Options, Order};
+use crate::page::process;
+use crate::politeness::Politeness;
 use crate::queue::JoinableQueue;
 use crate::replay::RecordedLog;
 use crate::report::Report;
+use crate::robots::RobotsCache;
 use crate::sched::{ReadyTask, Scheduler, StepError};
 use crate::scope::Scope;
 use crate::signal::Signal;
 use crate::tasks::{tasks_from_events, TaskDetail};
 use crate::time::EngineClock;
-use futures::future::{select, Either};
-use std::cell::RefCell;
+use futures::future::select;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::future::Future;
 use std::rc::Rc;
@@ -39,10 +41,6 @@ use url::Url;
 /// Work a burst may do on the browser's thread before the tasks yield it
 /// back (rendering and input must never wait behind the crawl for long).
 const SLICE_MS: f64 = 8.0;
-/// Pages are parsed this many bytes at a time, with a chance to yield between.
-const PARSE_CHUNK: usize = 64 * 1024;
-/// Links are resolved this many at a time, with a chance to yield between.
-const LINK_BATCH: usize = 512;
 
 /// A running (or finished) crawl. Cheap to clone; clones share the crawl.
 #[derive(Clone)]
@@ -51,35 +49,53 @@ pub struct Crawl {
 }
 
 /// State every task of one crawl shares.
-struct Shared {
-    options: Options,
-    env: Env,
-    scope: Scope,
+pub(crate) struct Shared {
+    pub(crate) options: Options,
+    pub(crate) env: Env,
+    pub(crate) scope: Scope,
     /// Appends to the event log, the single source of truth.
     recorder: Rc<Recorder>,
     /// The gate every task runs behind: pause, step, cancel.
-    sched: Rc<Scheduler>,
+    pub(crate) sched: Rc<Scheduler>,
     /// The engine's timers' clock, frozen while paused.
-    clock: Rc<EngineClock>,
+    pub(crate) clock: Rc<EngineClock>,
     queue: JoinableQueue<Item>,
     /// Every URL ever enqueued or reached by a redirect: a URL is fetched at
     /// most once, however many pages link to it.
-    seen: RefCell<HashSet<String>>,
+    pub(crate) seen: RefCell<HashSet<String>>,
+    /// Connection slots and delays per host.
+    pub(crate) politeness: Rc<Politeness>,
+    /// robots.txt per origin.
+    pub(crate) robots: RobotsCache,
+    /// URLs put on the queue so far (the `maxPages` budget counts these).
+    puts: Cell<u32>,
+    /// Whether `maxPages` kept a link out: the crawl then says so when it ends.
+    pub(crate) budget_hit: Cell<bool>,
     stop: Signal,
     finished: Signal,
 }
 
 /// A queued URL and where it came from.
 #[derive(Clone, Debug)]
-struct Item {
-    url: Url,
-    depth: u32,
-    parent: Option<String>,
+pub(crate) struct Item {
+    pub(crate) url: Url,
+    /// Links from a root (roots are 0).
+    pub(crate) depth: u32,
+    /// The page whose link enqueued it.
+    pub(crate) parent: Option<String>,
 }
 
 impl Shared {
-    fn emit(&self, kind: EventKind) {
+    pub(crate) fn emit(&self, kind: EventKind) {
         self.recorder.emit(kind);
+    }
+
+    /// How many more URLs `maxPages` lets in.
+    pub(crate) fn room(&self) -> usize {
+        match self.options.max_pages {
+            0 => usize::MAX,
+            max => max.saturating_sub(self.puts.get()) as usize,
+        }
     }
 
     /// The supervisor's task id (workers are `0..max_tasks`).
@@ -88,10 +104,11 @@ impl Shared {
     }
 
     /// Enqueue `url` if it was never seen; returns whether it was new.
-    fn enqueue(&self, item: Item) -> bool {
+    pub(crate) fn enqueue(&self, item: Item) -> bool {
         if !self.seen.borrow_mut().insert(item.url.to_string()) {
             return false;
         }
+        self.puts.set(self.puts.get() + 1);
         let (url, depth, parent) = (item.url.to_string(), item.depth, item.parent.clone());
         self.queue.put(item);
         self.emit(EventKind::QueuePut {
@@ -121,8 +138,12 @@ impl Crawl {
             sched: Scheduler::new(recorder.clone(), clock.clone()),
             recorder,
             clock,
-            queue: JoinableQueue::new(),
+            queue: JoinableQueue::with_lifo(options.order == Order::Dfs),
             seen: RefCell::new(HashSet::new()),
+            politeness: Politeness::new(options.per_host_concurrency, options.delay_ms),
+            robots: RobotsCache::default(),
+            puts: Cell::new(0),
+            budget_hit: Cell::new(false),
             stop: Signal::new(),
             finished: Signal::new(),
             options,
@@ -180,6 +201,12 @@ impl Crawl {
     /// While paused: poll one ready task (`task`, or the oldest) exactly once.
     pub fn step(&self, task: Option<TaskId>) -> Result<TaskId, StepError> {
         self.shared.sched.step(task)
+    }
+
+    /// While paused with nothing ready and nothing on the network, move the
+    /// engine's frozen clock to its next timer; returns the ms skipped.
+    pub fn skip_time(&self) -> Option<f64> {
+        self.shared.sched.skip_time()
     }
 
     /// Tasks woken while paused, waiting to be polled (oldest first).
@@ -249,7 +276,11 @@ async fn supervise(shared: Rc<Shared>) {
         shared.queue.task_done();
     }
     let elapsed_ms = shared.recorder.elapsed_ms();
-    let reason = if stopped { EndReason::Stopped } else { EndReason::Complete };
+    let reason = match (stopped, shared.budget_hit.get()) {
+        (true, _) => EndReason::Stopped,
+        (false, true) => EndReason::MaxPages,
+        (false, false) => EndReason::Complete,
+    };
     shared.emit(EventKind::Finished { elapsed_ms, reason });
     shared.finished.set();
 }
@@ -303,139 +334,14 @@ impl Drop for InFlight {
     }
 }
 
-/// Fetch (with tries), follow the redirect outcome, parse links.
-async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outcome, Option<String>) {
-    let url = item.url.to_string();
-    let mut attempt = 0;
-    let response = loop {
-        attempt += 1;
-        shared.emit(EventKind::FetchStart { task, url: url.clone(), attempt });
-        let started = shared.env.clock.now_ms();
-        let result = fetch_with_timeout(shared, &url).await;
-        let ms = shared.env.clock.now_ms() - started; // wall time, pauses included
-        match result {
-            Ok(response) => {
-                let result = FetchResult::Response {
-                    status: response.head.status,
-                    final_url: response.head.url.clone(),
-                    redirected: response.head.redirected,
-                    content_type: response.header("content-type").map(String::from),
-                    bytes: response.body.len(),
-                };
-                shared.emit(EventKind::FetchEnd { task, url: url.clone(), attempt, ms, result });
-                break response;
-            }
-            Err(error) => {
-                let result = FetchResult::Error { error: error.clone() };
-                shared.emit(EventKind::FetchEnd { task, url: url.clone(), attempt, ms, result });
-                if attempt >= shared.options.max_tries {
-                    let noun = if attempt == 1 { "try" } else { "tries" };
-                    return (Outcome::Failed, Some(format!("failed after {attempt} {noun}: {error}")));
-                }
-            }
-        }
-    };
-
-    // fetch followed any redirects and hid the hops; only the final URL shows.
-    let mut page_url = item.url.clone();
-    if let Ok(mut final_url) = Url::parse(&response.head.url) {
-        final_url.set_fragment(None);
-        if final_url != item.url {
-            let in_scope = shared.scope.allows(&final_url);
-            let is_new = shared.seen.borrow_mut().insert(final_url.to_string());
-            shared.emit(EventKind::Redirected {
-                task,
-                from: url.clone(),
-                to: final_url.to_string(),
-                coalesced: !is_new,
-                in_scope,
-            });
-            if !is_new {
-                return (Outcome::Alias, None);
-            }
-            if !in_scope {
-                return (Outcome::OffScope, Some(format!("redirected out of scope to {final_url}")));
-            }
-            page_url = final_url;
-        }
-    }
-
-    if response.head.status == 200 && is_markup(response.header("content-type")) {
-        parse_and_enqueue(shared, task, item, &page_url, &response).await;
-    }
-    (Outcome::Done, None)
-}
-
-/// Extract links, keep the in-scope ones, enqueue the new ones.
-async fn parse_and_enqueue(shared: &Shared, task: TaskId, item: &Item, page_url: &Url, response: &FetchResponse) {
-    let text = String::from_utf8_lossy(&response.body);
-    // A chunk at a time, so a huge page cannot block the browser's thread.
-    let mut parser = LinkParser::new();
-    for chunk in links::chunks(&text, PARSE_CHUNK) {
-        yield_if_due(shared).await;
-        parser.feed(chunk);
-    }
-    let document = parser.finish();
-    let anchors = links::anchors();
-    let mut collector = LinkCollector::new(&document, page_url, false);
-    for (i, element) in document.select(&anchors).enumerate() {
-        if i % LINK_BATCH == 0 {
-            yield_if_due(shared).await;
-        }
-        collector.add(element);
-    }
-    let extracted = collector.finish();
-    let (in_scope, off_scope): (Vec<Url>, Vec<Url>) =
-        extracted.links.into_iter().partition(|link| shared.scope.allows(link));
-    let fresh: Vec<Url> = in_scope.iter().filter(|l| !shared.seen.borrow().contains(l.as_str())).cloned().collect();
-    shared.emit(EventKind::LinksFound {
-        task,
-        url: page_url.to_string(),
-        links: in_scope.iter().map(Url::to_string).collect(),
-        new: fresh.len(),
-        off_scope: off_scope.len(),
-        non_http: extracted.non_http + extracted.invalid,
-    });
-    for link in fresh {
-        shared.enqueue(Item { url: link, depth: item.depth + 1, parent: Some(page_url.to_string()) });
-    }
-}
-
 /// Give the browser its event loop back if this burst of work has run for
 /// a whole slice. `spawn_local` runs every ready task inside one microtask
 /// checkpoint; without this, a fast site could keep the page from painting.
-async fn yield_if_due(shared: &Shared) {
+pub(crate) async fn yield_if_due(shared: &Shared) {
     if shared.sched.slice_ms() < SLICE_MS {
         return;
     }
     // A real-clock timer: yielding is about the browser, not the crawl's time.
     let pause = shared.clock.real_sleep(0.0);
     shared.sched.tagged(AwaitPoint::Yield, true, pause).await;
-}
-
-/// Content types whose links the seed follows (HTML, XHTML, XML).
-fn is_markup(content_type: Option<&str>) -> bool {
-    let essence = content_type.unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    matches!(essence.as_str(), "text/html" | "application/xhtml+xml" | "application/xml" | "text/xml")
-}
-
-/// One attempt, raced against the engine's own timer. When the timer wins,
-/// the fetch future is dropped, which aborts the request.
-async fn fetch_with_timeout(shared: &Shared, url: &str) -> Result<FetchResponse, String> {
-    let attempt = async {
-        // Two awaits, as in a browser: the response head, then the body.
-        let response = shared.env.fetcher.fetch(FetchRequest { url: url.to_string() });
-        let response = shared.sched.tagged(AwaitPoint::Fetch, true, response).await?;
-        let body = shared.sched.tagged(AwaitPoint::BodyRead, true, response.body).await?;
-        Ok::<_, FetchError>(FetchResponse { head: response.head, body })
-    };
-    // The timeout sleeps on the engine's clock, so a pause freezes it.
-    let timeout = shared.clock.sleep(f64::from(shared.options.timeout_ms));
-    let timeout = shared.sched.tagged(AwaitPoint::Timer, false, timeout);
-    match select(Box::pin(attempt), timeout).await {
-        Either::Left((Ok(response), _timer)) => Ok(response),
-        Either::Left((Err(FetchError::Network(message)), _)) => Err(format!("network error (TypeError: {message})")),
-        Either::Left((Err(FetchError::Aborted), _)) => Err("aborted".into()),
-        Either::Right(((), _attempt)) => Err(format!("timed out after {} ms", shared.options.timeout_ms)),
-    }
 }

@@ -14,6 +14,18 @@ use std::rc::Rc;
 pub struct FetchRequest {
     /// Absolute http(s) URL without a fragment.
     pub url: String,
+    /// Follow redirects (the browser's limit is 20 hops), or refuse any
+    /// (`redirect: "error"`: a redirect becomes a network error).
+    pub follow_redirects: bool,
+    /// Stop reading the body after this many bytes.
+    pub max_body_bytes: u64,
+}
+
+impl FetchRequest {
+    /// A plain GET that follows redirects and reads up to 10 MB.
+    pub fn get(url: impl Into<String>) -> Self {
+        FetchRequest { url: url.into(), follow_redirects: true, max_body_bytes: 10 * 1024 * 1024 }
+    }
 }
 
 /// Exactly what browser `fetch` lets a cross-origin page see of a response
@@ -38,9 +50,17 @@ impl ResponseHead {
     }
 }
 
+/// A body as read: its bytes, up to the request's cap.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Body {
+    pub bytes: Vec<u8>,
+    /// The body was longer than `max_body_bytes` and was cut there.
+    pub truncated: bool,
+}
+
 /// Reading a response body: a second await after the head (the browser's
-/// `arrayBuffer()`). Dropping it cancels the request.
-pub type BodyFuture = LocalBoxFuture<'static, Result<Vec<u8>, FetchError>>;
+/// body stream). Dropping it cancels the request.
+pub type BodyFuture = LocalBoxFuture<'static, Result<Body, FetchError>>;
 
 /// What `fetch` resolves to: the head, and the body still to be read.
 pub struct Response {
@@ -54,6 +74,8 @@ pub struct FetchResponse {
     pub head: ResponseHead,
     /// The body bytes (never decoded by the fetcher: charset is the engine's job).
     pub body: Vec<u8>,
+    /// The body was cut at `max_body_bytes`.
+    pub truncated: bool,
 }
 
 impl FetchResponse {
@@ -78,6 +100,10 @@ pub enum FetchError {
 /// `Access-Control-Expose-Headers` (the Fetch standard's safelist).
 pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] =
     ["cache-control", "content-language", "content-length", "content-type", "expires", "last-modified", "pragma"];
+
+/// Headers the engine reads only when the server exposes them with
+/// `Access-Control-Expose-Headers` (the browser hides them otherwise).
+pub const EXPOSED_RESPONSE_HEADERS: [&str; 1] = ["retry-after"];
 
 /// Fetches one URL. Dropping the returned future, or the body future it
 /// gives, must cancel the request (the browser aborts its `AbortController`).

@@ -9,6 +9,7 @@ use crate::env::Clock;
 use crate::report::ReportBuilder;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Worker task number, `0..maxTasks`.
@@ -42,6 +43,9 @@ impl Event {
             | FetchEnd { task, .. }
             | Redirected { task, .. }
             | LinksFound { task, .. }
+            | SlotWait { task, .. }
+            | RetryScheduled { task, .. }
+            | RobotsFetched { task, .. }
             | TaskDone { task, .. } => Some(*task),
             _ => None,
         }
@@ -56,6 +60,8 @@ impl Event {
             | FetchStart { url: u, .. }
             | FetchEnd { url: u, .. }
             | LinksFound { url: u, .. }
+            | SlotWait { url: u, .. }
+            | RetryScheduled { url: u, .. }
             | PageEnd { url: u, .. }
             | TaskDone { url: u, .. } => u == url,
             Redirected { from, to, .. } => from == url || to == url,
@@ -80,6 +86,12 @@ pub enum Outcome {
     /// Redirected out of scope: the target was fetched but is not followed.
     #[serde(rename = "skipped (redirect out of scope)")]
     OffScope,
+    /// Redirected to a URL that `exclude` matches.
+    #[serde(rename = "skipped (redirect excluded)")]
+    RedirectExcluded,
+    /// robots.txt disallows it (nothing was fetched).
+    #[serde(rename = "skipped (robots.txt)")]
+    Robots,
     /// The crawl was stopped before this URL was (completely) fetched.
     #[serde(rename = "not crawled (stopped)")]
     Stopped,
@@ -89,8 +101,18 @@ pub enum Outcome {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum FetchResult {
-    Response { status: u16, final_url: String, redirected: bool, content_type: Option<String>, bytes: usize },
-    Error { error: String },
+    Response {
+        status: u16,
+        final_url: String,
+        redirected: bool,
+        content_type: Option<String>,
+        bytes: usize,
+        /// Cut at `maxBodyBytes`.
+        truncated: bool,
+    },
+    Error {
+        error: String,
+    },
 }
 
 /// Why the crawl ended.
@@ -101,6 +123,8 @@ pub enum EndReason {
     Complete,
     /// `stop()` was called.
     Stopped,
+    /// Every URL enqueued was processed, but `maxPages` kept links out.
+    MaxPages,
 }
 
 /// Where a parked task is waiting.
@@ -119,6 +143,8 @@ pub enum AwaitPoint {
     BodyRead,
     /// The engine's own timer (a timeout firing).
     Timer,
+    /// Waiting for a connection slot to a host (`perHostConcurrency`).
+    HostSlot,
     /// Giving the browser its event loop back for a moment (`setTimeout(0)`),
     /// so rendering and input never starve behind a burst of work.
     Yield,
@@ -176,6 +202,11 @@ pub enum EventKind {
     },
     Paused,
     Resumed,
+    /// While paused, nothing could run until an engine timer fired: a Step
+    /// moved the engine's frozen clock forward by `ms` to that timer.
+    TimeSkipped {
+        ms: f64,
+    },
     /// A Step was granted to this (ready) task; its poll follows.
     Stepped {
         task: TaskId,
@@ -223,8 +254,38 @@ pub enum EventKind {
         url: String,
         links: Vec<String>,
         new: usize,
-        off_scope: usize,
-        non_http: usize,
+        /// Links not followed, by reason: `scope`, `exclude`, `duplicate`,
+        /// `depth`, `budget`, `nonHttp`, `nofollow`, `invalid`.
+        skipped: BTreeMap<String, usize>,
+        /// The WHATWG name of the encoding the page was decoded with.
+        encoding: String,
+        /// Why not the obvious encoding (an unknown label, malformed bytes).
+        encoding_note: Option<String>,
+        /// `<link rel=canonical>`, resolved.
+        canonical: Option<String>,
+    },
+    /// The task must wait for a connection slot to `host` (not downloading yet).
+    SlotWait {
+        task: TaskId,
+        url: String,
+        host: String,
+    },
+    /// A try failed (or got a retryable status); the next comes after `delay_ms`.
+    RetryScheduled {
+        task: TaskId,
+        url: String,
+        attempt: u32,
+        delay_ms: f64,
+        reason: String,
+    },
+    /// An origin's robots.txt was fetched: `status` (none if unreachable)
+    /// decided `rules`: `allowAll`, `disallowAll` or `rules`.
+    RobotsFetched {
+        task: TaskId,
+        origin: String,
+        status: Option<u16>,
+        rules: String,
+        error: Option<String>,
     },
     /// The terminal record of a queued URL (see [`Outcome`]).
     PageEnd {

@@ -20,10 +20,16 @@
 //! * [`scope`] — which hosts a crawl may visit (strict / lenient, as the seed).
 //! * [`links`] — link extraction with `scraper`, `<base href>` honoured.
 //! * [`event`] — the typed event log, the single source of truth.
-//! * [`report`] — the Report, folded from the event log.
+//! * [`report`] — the Report, folded from the event log; [`text`] is its
+//!   seed-style text form.
 //! * [`tasks`] — per-task detail (state, polls, wakes, times), folded too.
 //! * [`replay`] — the log as a file, and an exact replay of it, step by step.
-//! * [`crawler`] — the engine: workers, supervisor, stop.
+//! * [`crawler`] — the engine: workers, supervisor, stop, the queue budget.
+//! * [`fetching`] — one URL, carefully: robots.txt, a per-host slot
+//!   ([`politeness`]), the engine's timeout, retries with backoff ([`retry`]).
+//! * [`page`] — a fetched page: redirect outcome, decoding ([`decode`]),
+//!   links parsed in slices, each link followed or skipped for a reason.
+//! * [`robots`] — robots.txt per origin (RFC 9309).
 //! * `web` (wasm32 only) — `web-sys` fetch with one `AbortController` per
 //!   request, `setTimeout` clock, `spawn_local`, the JS API and panic banner.
 //!
@@ -37,17 +43,24 @@
 //! the panic hook in `web` turns a bug that slips through into a banner.
 
 pub mod crawler;
+pub mod decode;
 pub mod env;
 pub mod event;
+pub mod fetching;
 pub mod links;
 pub mod options;
+pub mod page;
+pub mod politeness;
 pub mod queue;
 pub mod replay;
 pub mod report;
+pub mod retry;
+pub mod robots;
 pub mod sched;
 pub mod scope;
 pub mod signal;
 pub mod tasks;
+pub mod text;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

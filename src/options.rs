@@ -2,8 +2,31 @@
 //! validated once, and never silently ignored — an unknown option or a bad
 //! value is an error that names it.
 
+use regex_lite::Regex;
 use serde_json::{Map, Value};
 use url::Url;
+
+/// Queue discipline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// Breadth-first: a FIFO queue (the seed's order).
+    Bfs,
+    /// Depth-first: a LIFO queue.
+    Dfs,
+}
+
+/// The `exclude` pattern: the text as given, and compiled.
+#[derive(Clone, Debug)]
+pub struct Exclude {
+    pub pattern: String,
+    pub regex: Regex,
+}
+
+impl PartialEq for Exclude {
+    fn eq(&self, other: &Self) -> bool {
+        self.pattern == other.pattern
+    }
+}
 
 /// A validated crawl configuration.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,11 +42,51 @@ pub struct Options {
     /// Host scope: `true` = same host modulo a leading `www.`;
     /// `false` = same last two labels. IP hosts always match literally.
     pub strict: bool,
+    /// 0: `redirect: "error"` (no redirect is followed). Anything else: the
+    /// browser follows up to its own limit of 20, because `fetch` hides the
+    /// hops and a chain's length cannot be seen (see the README).
+    pub max_redirect: u32,
+    /// URLs matching this regex (searched in the whole URL) are skipped.
+    pub exclude: Option<Exclude>,
+    /// Pages deeper than this many links from a root are not enqueued (0: no limit).
+    pub depth_limit: u32,
+    /// At most this many URLs are enqueued in all (0: no limit).
+    pub max_pages: u32,
+    pub order: Order,
+    /// Skip `rel=nofollow` links and pages with `<meta name=robots content=nofollow>`.
+    pub respect_nofollow: bool,
+    /// Fetches in flight to one host at most (6 is Chromium's HTTP/1.1 cap).
+    pub per_host_concurrency: usize,
+    /// Milliseconds between the starts of two requests to one host.
+    pub delay_ms: u32,
+    /// Obey `/robots.txt`. `None`: on for every host but loopback ones.
+    pub robots: Option<bool>,
+    /// Bodies are cut at this many bytes (and the page marked truncated).
+    pub max_body_bytes: u64,
+    /// First retry delay; doubled each retry, with jitter.
+    pub backoff_ms: u32,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { roots: Vec::new(), max_tasks: 10, max_tries: 4, timeout_ms: 15_000, strict: true }
+        Options {
+            roots: Vec::new(),
+            max_tasks: 10,
+            max_tries: 4,
+            timeout_ms: 15_000,
+            strict: true,
+            max_redirect: 10,
+            exclude: None,
+            depth_limit: 0,
+            max_pages: 0,
+            order: Order::Bfs,
+            respect_nofollow: false,
+            per_host_concurrency: 6,
+            delay_ms: 0,
+            robots: None,
+            max_body_bytes: 10 * 1024 * 1024,
+            backoff_ms: 500,
+        }
     }
 }
 
@@ -49,7 +112,24 @@ fn err(option: impl Into<String>, message: impl Into<String>) -> OptionsError {
 }
 
 /// The options `parse` accepts, for error messages.
-pub const KNOWN: [&str; 5] = ["roots", "maxTasks", "maxTries", "timeoutMs", "strict"];
+pub const KNOWN: [&str; 16] = [
+    "roots",
+    "maxTasks",
+    "maxTries",
+    "timeoutMs",
+    "strict",
+    "maxRedirect",
+    "exclude",
+    "depthLimit",
+    "maxPages",
+    "order",
+    "respectNofollow",
+    "perHostConcurrency",
+    "delayMs",
+    "robots",
+    "maxBodyBytes",
+    "backoffMs",
+];
 
 impl Options {
     /// Parse options given as a JSON object text.
@@ -70,10 +150,24 @@ impl Options {
                 "maxTasks" => options.max_tasks = int(key, value, 1, 256)? as usize,
                 "maxTries" => options.max_tries = int(key, value, 1, 20)? as u32,
                 "timeoutMs" => options.timeout_ms = int(key, value, 1, 3_600_000)? as u32,
-                "strict" => {
-                    options.strict =
-                        value.as_bool().ok_or_else(|| err(key, format!("must be true or false, got {value}")))?
+                "strict" => options.strict = boolean(key, value)?,
+                "maxRedirect" => options.max_redirect = int(key, value, 0, 20)? as u32,
+                "exclude" => options.exclude = parse_exclude(value)?,
+                "depthLimit" => options.depth_limit = int(key, value, 0, 1_000_000)? as u32,
+                "maxPages" => options.max_pages = int(key, value, 0, 10_000_000)? as u32,
+                "order" => {
+                    options.order = match value.as_str() {
+                        Some("bfs" | "breadth-first") => Order::Bfs,
+                        Some("dfs" | "depth-first") => Order::Dfs,
+                        _ => return Err(err(key, format!("must be \"bfs\" or \"dfs\", got {value}"))),
+                    }
                 }
+                "respectNofollow" => options.respect_nofollow = boolean(key, value)?,
+                "perHostConcurrency" => options.per_host_concurrency = int(key, value, 1, 256)? as usize,
+                "delayMs" => options.delay_ms = int(key, value, 0, 600_000)? as u32,
+                "robots" => options.robots = if value.is_null() { None } else { Some(boolean(key, value)?) },
+                "maxBodyBytes" => options.max_body_bytes = int(key, value, 1, 1 << 30)?,
+                "backoffMs" => options.backoff_ms = int(key, value, 0, 600_000)? as u32,
                 _ => {
                     return Err(err(key, format!("unknown option (known: {})", KNOWN.join(", "))));
                 }
@@ -95,8 +189,36 @@ impl Options {
             "maxTries": self.max_tries,
             "timeoutMs": self.timeout_ms,
             "strict": self.strict,
+            "maxRedirect": self.max_redirect,
+            "exclude": self.exclude.as_ref().map(|e| e.pattern.as_str()),
+            "depthLimit": self.depth_limit,
+            "maxPages": self.max_pages,
+            "order": match self.order { Order::Bfs => "bfs", Order::Dfs => "dfs" },
+            "respectNofollow": self.respect_nofollow,
+            "perHostConcurrency": self.per_host_concurrency,
+            "delayMs": self.delay_ms,
+            "robots": self.robots,
+            "maxBodyBytes": self.max_body_bytes,
+            "backoffMs": self.backoff_ms,
         })
     }
+}
+
+fn boolean(key: &str, value: &Value) -> Result<bool, OptionsError> {
+    value.as_bool().ok_or_else(|| err(key, format!("must be true or false, got {value}")))
+}
+
+fn parse_exclude(value: &Value) -> Result<Option<Exclude>, OptionsError> {
+    let pattern = match value {
+        Value::Null => return Ok(None),
+        Value::String(s) if s.is_empty() => return Ok(None),
+        Value::String(s) => s.clone(),
+        _ => return Err(err("exclude", format!("must be a regular expression as a string, got {value}"))),
+    };
+    // regex-lite guarantees linear-time matching, so a pattern cannot hang a crawl.
+    let regex = Regex::new(&pattern)
+        .map_err(|e| err("exclude", format!("`{pattern}` is not a valid regex-lite pattern: {e}")))?;
+    Ok(Some(Exclude { pattern, regex }))
 }
 
 fn int(key: &str, value: &Value, min: u64, max: u64) -> Result<u64, OptionsError> {
@@ -171,6 +293,23 @@ mod tests {
         let e = Options::from_json(r#"{"roots":["ftp://a/"]}"#).unwrap_err();
         assert!(e.to_string().contains("http"), "{e}");
         assert_eq!(Options::from_json("{}").unwrap_err().option, "roots");
+        let e = Options::from_json(r#"{"roots":["http://a/"],"exclude":"("}"#).unwrap_err();
+        assert_eq!(e.option, "exclude");
+        let e = Options::from_json(r#"{"roots":["http://a/"],"order":"random"}"#).unwrap_err();
+        assert_eq!(e.option, "order");
+    }
+
+    #[test]
+    fn every_option_round_trips() {
+        let text = r#"{"roots":["http://a/"],"maxTasks":3,"maxTries":2,"timeoutMs":500,"strict":false,
+            "maxRedirect":0,"exclude":"\\.pdf$","depthLimit":2,"maxPages":50,"order":"dfs","respectNofollow":true,
+            "perHostConcurrency":2,"delayMs":100,"robots":true,"maxBodyBytes":1000,"backoffMs":10}"#;
+        let o = Options::from_json(text).expect("valid");
+        assert_eq!(o.exclude.as_ref().map(|e| e.pattern.as_str()), Some("\\.pdf$"));
+        assert_eq!(Options::from_json(&o.to_value().to_string()).expect("round trip"), o);
+        for key in KNOWN.iter().filter(|k| **k != "roots") {
+            assert!(o.to_value().get(key).is_some(), "{key} is written back");
+        }
         assert_eq!(Options::from_json("[1]").unwrap_err().option, "options");
     }
 }

@@ -39,6 +39,8 @@ struct Inner<T> {
     joiners: Vec<Waker>,
     /// Source of getter ids, so a dropped getter can remove itself.
     next_getter: u64,
+    /// Take the newest item first (depth-first) instead of the oldest.
+    lifo: bool,
 }
 
 impl<T> Default for JoinableQueue<T> {
@@ -49,6 +51,11 @@ impl<T> Default for JoinableQueue<T> {
 
 impl<T> JoinableQueue<T> {
     pub fn new() -> Self {
+        Self::with_lifo(false)
+    }
+
+    /// A queue whose `get` takes the newest item (`lifo`) or the oldest.
+    pub fn with_lifo(lifo: bool) -> Self {
         JoinableQueue {
             inner: Rc::new(RefCell::new(Inner {
                 items: VecDeque::new(),
@@ -56,6 +63,7 @@ impl<T> JoinableQueue<T> {
                 getters: VecDeque::new(),
                 joiners: Vec::new(),
                 next_getter: 0,
+                lifo,
             })),
         }
     }
@@ -143,7 +151,8 @@ impl<T> Future for Get<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let mut inner = self.queue.inner.borrow_mut();
-        if let Some(item) = inner.items.pop_front() {
+        let item = if inner.lifo { inner.items.pop_back() } else { inner.items.pop_front() };
+        if let Some(item) = item {
             inner.getters.retain(|(id, _)| *id != self.id);
             return Poll::Ready(item);
         }

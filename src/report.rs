@@ -24,6 +24,11 @@ pub struct Report {
     /// Whether the crawl has ended, and why.
     pub finished: bool,
     pub end_reason: Option<EndReason>,
+    /// Links not followed, by reason, over all pages (see [`PageReport::skips`]).
+    pub skips: BTreeMap<String, u64>,
+    /// The seed crawler's text report (one line per URL, `Finished …`,
+    /// sorted counters, `Todo:`, `Done:`).
+    pub text: String,
 }
 
 /// One page: a final URL and everything known about it.
@@ -51,8 +56,17 @@ pub struct PageReport {
     pub parent: Option<String>,
     pub start_ms: Option<f64>,
     pub end_ms: Option<f64>,
-    /// `queued`, `fetching`, or a terminal outcome (`done`, `failed`, …).
+    /// `queued`, `waiting` (for a connection slot), `fetching`, `retrying`,
+    /// or a terminal outcome (`done`, `failed`, `skipped (…)`, …).
     pub outcome: String,
+    /// The body was cut at `maxBodyBytes`.
+    pub truncated: bool,
+    /// Why the encoding is not the obvious one (an unknown label, …).
+    pub encoding_note: Option<String>,
+    /// `<link rel=canonical>`, resolved.
+    pub canonical: Option<String>,
+    /// Links on this page not followed, by reason.
+    pub skips: BTreeMap<String, u64>,
 }
 
 impl PageReport {
@@ -73,6 +87,10 @@ impl PageReport {
             start_ms: None,
             end_ms: None,
             outcome: "queued".into(),
+            truncated: false,
+            encoding_note: None,
+            canonical: None,
+            skips: BTreeMap::new(),
         }
     }
 }
@@ -131,10 +149,11 @@ impl ReportBuilder {
                 if let Some(page) = self.page(url) {
                     page.end_ms = Some(t);
                     match result {
-                        FetchResult::Response { status, content_type, bytes, .. } => {
+                        FetchResult::Response { status, content_type, bytes, truncated, .. } => {
                             page.status = Some(*status);
                             page.content_type = content_type.clone();
                             page.size = Some(*bytes as u64);
+                            page.truncated = *truncated;
                             page.error = None;
                         }
                         FetchResult::Error { error } => page.error = Some(error.clone()),
@@ -142,11 +161,24 @@ impl ReportBuilder {
                 }
             }
             EventKind::Redirected { from, to, coalesced, .. } => self.redirect(from, to, *coalesced),
-            EventKind::LinksFound { url, links, new, .. } => {
+            EventKind::LinksFound { url, links, new, skipped, encoding, encoding_note, canonical, .. } => {
                 if let Some(page) = self.page(url) {
                     page.links = links.clone();
                     page.new_links = *new;
-                    page.encoding = Some("utf-8".into());
+                    page.encoding = Some(encoding.clone());
+                    page.encoding_note = encoding_note.clone();
+                    page.canonical = canonical.clone();
+                    page.skips = skipped.iter().map(|(k, v)| (k.clone(), *v as u64)).collect();
+                }
+            }
+            EventKind::SlotWait { url, .. } => {
+                if let Some(page) = self.page(url) {
+                    page.outcome = "waiting".into();
+                }
+            }
+            EventKind::RetryScheduled { url, .. } => {
+                if let Some(page) = self.page(url) {
+                    page.outcome = "retrying".into();
                 }
             }
             EventKind::PageEnd { url, outcome, error } => {
@@ -162,12 +194,14 @@ impl ReportBuilder {
             }
             EventKind::Finished { elapsed_ms, reason } => self.end = Some((*elapsed_ms, *reason)),
             EventKind::TaskSpawned { .. }
+            | EventKind::RobotsFetched { .. }
             | EventKind::PollStart { .. }
             | EventKind::PollEnd { .. }
             | EventKind::Wake { .. }
             | EventKind::TaskExited { .. }
             | EventKind::Paused
             | EventKind::Resumed
+            | EventKind::TimeSkipped { .. }
             | EventKind::Stepped { .. }
             | EventKind::QueueGet { .. }
             | EventKind::TaskDone { .. }
@@ -207,14 +241,27 @@ impl ReportBuilder {
             Some((ms, reason)) => (ms, Some(reason)),
             None => (self.last_t_ms, None),
         };
+        let counters = counters(&pages);
+        let mut skips: BTreeMap<String, u64> = BTreeMap::new();
+        for page in &pages {
+            for (reason, n) in &page.skips {
+                *skips.entry(reason.clone()).or_default() += n;
+            }
+            if page.outcome == "skipped (robots.txt)" {
+                *skips.entry("robots".into()).or_default() += 1;
+            }
+        }
+        let text = crate::text::seed_text(&pages, &counters, elapsed_ms, self.max_tasks);
         Report {
             version: REPORT_VERSION,
-            counters: counters(&pages),
+            counters,
             pages,
             elapsed_ms,
             max_tasks: self.max_tasks,
             finished: self.end.is_some(),
             end_reason,
+            skips,
+            text,
         }
     }
 }
@@ -223,7 +270,7 @@ impl ReportBuilder {
 fn counters(pages: &[PageReport]) -> BTreeMap<String, u64> {
     let mut c: BTreeMap<String, u64> = BTreeMap::new();
     let mut add = |key: &str, n: u64| *c.entry(key.to_string()).or_default() += n;
-    for key in ["queued", "inFlight", "done", "failed", "notCrawled", "skipped", "redirect", "pages"] {
+    for key in ["queued", "waiting", "inFlight", "done", "failed", "notCrawled", "skipped", "redirect", "pages"] {
         add(key, 0);
     }
     for page in pages {
@@ -232,10 +279,12 @@ fn counters(pages: &[PageReport]) -> BTreeMap<String, u64> {
         let size = page.size.unwrap_or(0);
         match page.outcome.as_str() {
             "queued" => add("queued", 1),
-            "fetching" => add("inFlight", 1),
+            "waiting" => add("waiting", 1),
+            "fetching" | "retrying" => add("inFlight", 1),
             "failed" => {
                 add("failed", 1);
                 add("fail", 1);
+                add(&format!("fail_{}", crate::text::failure_kind(page.error.as_deref().unwrap_or(""))), 1);
             }
             "not crawled (stopped)" => add("notCrawled", 1),
             "done" => {

@@ -237,6 +237,28 @@ impl Scheduler {
         Ok(id)
     }
 
+    /// Whether any task is parked on the network (its wake will come by
+    /// itself, in real time).
+    pub fn waiting_on_network(&self) -> bool {
+        self.tasks.borrow().iter().any(|c| {
+            matches!(c.awaiting.get(), Some(AwaitPoint::Fetch | AwaitPoint::BodyRead))
+                && c.future.try_borrow().map(|f| f.is_some()).unwrap_or(false)
+                && !c.held.get()
+        })
+    }
+
+    /// While paused with nothing ready and nothing on the network: move the
+    /// engine's frozen clock to its next timer (a timeout, a backoff, a
+    /// politeness delay), so a Step can go on. Returns the ms skipped.
+    pub fn skip_time(&self) -> Option<f64> {
+        if !self.paused.get() || !self.ready.borrow().is_empty() || self.waiting_on_network() {
+            return None;
+        }
+        let skipped = self.clock.skip_to_next_timer()?;
+        self.recorder.emit(EventKind::TimeSkipped { ms: skipped });
+        Some(skipped)
+    }
+
     /// Drop the futures of every task but `keep` now (in spawn order);
     /// returns how many were still live.
     pub fn cancel_all_except(&self, keep: TaskId) -> u32 {

@@ -16,8 +16,9 @@ pub struct EngineClock {
     paused_at: Cell<Option<f64>>,
     /// Real time spent paused before the current pause.
     paused_total: Cell<f64>,
-    /// Sleepers waiting for the pause to end.
-    resume_wakers: RefCell<Vec<Waker>>,
+    /// Sleepers whose timers stand still while paused: their engine-time
+    /// deadline, and how to wake them (on resume, or when a Step skips time).
+    frozen: RefCell<Vec<(f64, Waker)>>,
 }
 
 impl EngineClock {
@@ -26,7 +27,7 @@ impl EngineClock {
             inner,
             paused_at: Cell::new(None),
             paused_total: Cell::new(0.0),
-            resume_wakers: RefCell::new(Vec::new()),
+            frozen: RefCell::new(Vec::new()),
         })
     }
 
@@ -56,10 +57,35 @@ impl EngineClock {
         if let Some(at) = self.paused_at.take() {
             self.paused_total.set(self.paused_total.get() + (self.inner.now_ms() - at));
         }
-        let wakers = std::mem::take(&mut *self.resume_wakers.borrow_mut());
-        for waker in wakers {
+        let frozen = std::mem::take(&mut *self.frozen.borrow_mut());
+        for (_, waker) in frozen {
             waker.wake();
         }
+    }
+
+    /// While paused: jump engine time to the earliest frozen timer and wake
+    /// the sleepers now due. Returns the milliseconds skipped, or `None` when
+    /// not paused or no timer is waiting.
+    pub fn skip_to_next_timer(&self) -> Option<f64> {
+        let paused_at = self.paused_at.get()?;
+        let next = self.frozen.borrow().iter().map(|(d, _)| *d).fold(f64::INFINITY, f64::min);
+        if !next.is_finite() {
+            return None;
+        }
+        let skipped = (next - self.now_ms()).max(0.0);
+        // Engine time while paused is paused_at - paused_total; make it `next`.
+        self.paused_total.set(paused_at - next.max(self.now_ms()));
+        let due: Vec<Waker> = {
+            let mut frozen = self.frozen.borrow_mut();
+            let now = self.now_ms();
+            let (due, later): (Vec<_>, Vec<_>) = frozen.drain(..).partition(|(d, _)| *d <= now + 1e-3);
+            *frozen = later;
+            due.into_iter().map(|(_, w)| w).collect()
+        };
+        for waker in due {
+            waker.wake();
+        }
+        Some(skipped)
     }
 
     /// Resolves once `ms` of engine time has passed.
@@ -68,13 +94,16 @@ impl EngineClock {
         Box::pin(async move {
             let deadline = clock.now_ms() + ms.max(0.0);
             loop {
-                if clock.paused_at.get().is_some() {
-                    clock.resumed().await;
-                    continue;
-                }
                 let remaining = deadline - clock.now_ms();
-                if remaining <= 0.0 {
+                // Not `<= 0.0`: after a pause, float rounding can leave a
+                // remainder too small to move the clock, which would spin.
+                if remaining < 1e-3 {
                     return;
+                }
+                if clock.paused_at.get().is_some() {
+                    // Frozen until resume (or a Step skips time to us).
+                    clock.frozen_until(deadline).await;
+                    continue;
                 }
                 // Re-armed after every pause with what is left.
                 clock.inner.sleep(remaining).await;
@@ -82,12 +111,12 @@ impl EngineClock {
         })
     }
 
-    fn resumed(&self) -> impl Future<Output = ()> + '_ {
+    fn frozen_until(&self, deadline: f64) -> impl Future<Output = ()> + '_ {
         poll_fn(move |cx| {
-            if self.paused_at.get().is_none() {
+            if self.paused_at.get().is_none() || self.now_ms() >= deadline - 1e-3 {
                 return Poll::Ready(());
             }
-            self.resume_wakers.borrow_mut().push(cx.waker().clone());
+            self.frozen.borrow_mut().push((deadline, cx.waker().clone()));
             Poll::Pending
         })
     }

@@ -34,7 +34,9 @@ fn link_cycle_fetches_every_url_once() {
     let mut sim = Sim::new(small());
     sim.crawl(&options(4));
     let requests = sim.fetcher.requests.borrow();
-    assert!(requests.values().all(|&n| n == 1), "{requests:?}");
+    let error_page = format!("{ORIGIN}/error");
+    assert_eq!(requests[&error_page], 4, "a 500 is retried up to maxTries (4 by default)");
+    assert!(requests.iter().filter(|(u, _)| **u != error_page).all(|(_, &n)| n == 1), "{requests:?}");
     assert!(requests.contains_key(&format!("{ORIGIN}/")), "the index is requested once though pages link back");
 }
 
@@ -54,12 +56,15 @@ fn redirect_join_parses_the_target_once() {
 }
 
 #[test]
-fn max_tasks_bounds_peak_concurrency() {
-    for max_tasks in [1, 4, 8] {
+fn max_tasks_and_per_host_concurrency_bound_peak_concurrency() {
+    for (max_tasks, per_host) in [(1, 6), (4, 6), (8, 6), (8, 3), (16, 12)] {
         let wide = SiteConfig { pages: 60, links_per_page: 10, ..small() };
         let mut sim = Sim::new(wide);
-        sim.crawl(&options(max_tasks));
-        assert_eq!(sim.fetcher.peak.get(), max_tasks, "the wide site keeps every worker busy");
+        let (_, report) =
+            sim.crawl(&format!(r#"{{"roots":["{ORIGIN}/"],"maxTasks":{max_tasks},"perHostConcurrency":{per_host}}}"#));
+        let peak = sim.fetcher.peak.get();
+        assert_eq!(peak, max_tasks.min(per_host), "the wide site keeps every slot busy ({max_tasks}, {per_host})");
+        assert_eq!(report.pages.len(), expected(&SiteConfig { pages: 60, links_per_page: 10, ..small() }).len());
     }
 }
 
@@ -179,10 +184,12 @@ fn prohibited_host_and_non_http_links_are_not_followed() {
     assert!(sim.fetcher.requests.borrow().keys().all(|u| u.starts_with(ORIGIN)));
     let index = format!("{ORIGIN}/");
     let skipped = crawl.events_since(0).iter().find_map(|e| match &e.kind {
-        EventKind::LinksFound { url, off_scope, non_http, .. } if *url == index => Some((*off_scope, *non_http)),
+        EventKind::LinksFound { url, skipped, .. } if *url == index => {
+            Some((skipped.get("scope").copied(), skipped.get("nonHttp").copied()))
+        }
         _ => None,
     });
-    assert_eq!(skipped, Some((1, 2)), "one off-host link, mailto: and javascript:");
+    assert_eq!(skipped, Some((Some(1), Some(2))), "one off-host link, mailto: and javascript:");
 }
 
 #[test]

@@ -22,12 +22,12 @@ fn site(path: &str) -> String {
 }
 
 async fn get(url: &str) -> FetchResponse {
-    let response = match WebFetcher.fetch(FetchRequest { url: url.to_string() }).await {
+    let response = match WebFetcher.fetch(FetchRequest::get(url)).await {
         Ok(response) => response,
         Err(e) => panic!("GET {url} failed: {e:?}"),
     };
     match response.body.await {
-        Ok(body) => FetchResponse { head: response.head, body },
+        Ok(body) => FetchResponse { head: response.head, body: body.bytes, truncated: body.truncated },
         Err(e) => panic!("reading the body of {url} failed: {e:?}"),
     }
 }
@@ -79,13 +79,13 @@ async fn fetcher_sees_only_safelisted_headers() {
 #[wasm_bindgen_test]
 async fn a_refused_connection_is_a_network_error() {
     // Port 9 (discard) is closed on a test machine: the browser's opaque TypeError.
-    let result = WebFetcher.fetch(FetchRequest { url: "http://127.0.0.1:9/".into() }).await;
+    let result = WebFetcher.fetch(FetchRequest::get("http://127.0.0.1:9/")).await;
     assert!(matches!(result, Err(FetchError::Network(_))), "a refused connection must fail");
 }
 
 #[wasm_bindgen_test]
 async fn dropping_a_fetch_aborts_it_on_the_server() {
-    let slow = WebFetcher.fetch(FetchRequest { url: site("s/latency=10000/page/1") });
+    let slow = WebFetcher.fetch(FetchRequest::get(site("s/latency=10000/page/1")));
     let started = WebClock.now_ms();
     // Race the slow fetch against 400 ms, then drop it mid-flight.
     match select(slow, WebClock.sleep(400.0)).await {

@@ -20,6 +20,11 @@ function wrapCrawl(handle, options) {
     get paused() { return handle.isPaused(); },
     /** While paused, poll one ready task (`taskId`, or the oldest) exactly once; returns its id. */
     step: (taskId) => handle.step(taskId == null ? undefined : taskId >>> 0),
+    /**
+     * While paused with nothing ready and nothing on the network: move the engine's frozen clock to its
+     * next timer (a timeout, backoff or politeness delay). Returns the ms skipped, or null.
+     */
+    skipTime: () => handle.skipTime() ?? null,
     /** The ready list: tasks woken while paused, oldest first, with what woke them. */
     ready: () => JSON.parse(handle.readyJson()),
     /** Every task's detail (state, await point, polls, wakes, times). */

@@ -99,6 +99,15 @@ export class Controls {
         view.stepForward();
       } else {
         if (!view.paused) view.pause();
+        if (view.ready().length === 0 && taskId == null) {
+          // Nothing to poll: if only an engine timer can make progress, move the frozen clock to it.
+          const skipped = view.skipTime();
+          this.say(skipped == null
+            ? 'Nothing is ready yet: the tasks wait for the network.'
+            : `Nothing was ready: the engine's clock skipped ${Math.round(skipped)} ms to its next timer.`);
+          this.refresh();
+          return false;
+        }
         view.step(taskId);
       }
     } catch (e) {
@@ -155,8 +164,11 @@ export class Controls {
         this.refresh();
         return;
       }
-      // Nothing ready yet (waiting on the network) is not an error while playing.
-      if (view.kind === 'crawl' && view.ready().length === 0) return;
+      // Nothing ready: wait for the network, or let the engine's clock reach its next timer.
+      if (view.kind === 'crawl' && view.ready().length === 0) {
+        view.skipTime();
+        return;
+      }
       this.step();
     };
     if (this.speed === 'max') {

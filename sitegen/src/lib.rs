@@ -22,7 +22,14 @@
 //! a page whose `<base href>` changes where its relative links point.
 //!
 //! Not linked from the index (so not in [`Site::expected`]), for crawls that
-//! start there: `huge`, a 2 MiB page with thousands of links.
+//! start there: `huge`, a 2 MiB page with thousands of links, and the pages
+//! of [`special`] (hard cases: dropped connections, flaky 5xx, 429 with
+//! `Retry-After`, charsets, a binary body, a redirect loop, a link trap,
+//! robots.txt rules), all listed on `special/`.
+
+mod special;
+
+pub use special::ROBOTS_TXT;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
@@ -86,6 +93,10 @@ pub struct Response {
     pub content_type: String,
     /// Redirect target as an absolute path (`/…`), for 3xx answers.
     pub location: Option<String>,
+    /// `Retry-After` in seconds (the server exposes it to the crawler).
+    pub retry_after: Option<u64>,
+    /// Close the connection instead of answering (a network error).
+    pub drop_connection: bool,
     pub body: Vec<u8>,
     pub latency_ms: u64,
 }
@@ -105,19 +116,37 @@ pub struct ExpectedPage {
 
 /// One link on a page: how it is written, and where it must lead.
 #[derive(Clone, Debug)]
-struct Link {
+pub(crate) struct Link {
     /// The `href` attribute as written (HTML-escaped when rendered).
-    href: String,
+    pub(crate) href: String,
     /// Where a correct resolver lands, fragment removed: an absolute path on
     /// this site, or `None` for links a strict crawl must not follow.
-    target: Option<String>,
+    pub(crate) target: Option<String>,
 }
 
 /// What a path of the site is.
-enum Node {
-    Html { status: u16, title: String, base: Option<String>, links: Vec<Link> },
-    Redirect { status: u16, to: String },
+pub(crate) enum Node {
+    Html {
+        status: u16,
+        title: String,
+        base: Option<String>,
+        links: Vec<Link>,
+    },
+    Redirect {
+        status: u16,
+        to: String,
+    },
     Json,
+    /// Exact bytes and headers (the special pages).
+    Raw {
+        status: u16,
+        content_type: String,
+        body: Vec<u8>,
+        retry_after: Option<u64>,
+        latency_ms: Option<u64>,
+    },
+    /// The connection is closed without an answer.
+    Dropped,
 }
 
 /// Size of the `huge` page, in bytes (about).
@@ -170,38 +199,42 @@ impl Site {
     /// Answer a path relative to the base (no leading slash; `""` is the
     /// index). Anything the site does not have is a 404 page.
     pub fn respond(&self, rest: &str) -> Response {
+        self.respond_nth(rest, 0)
+    }
+
+    /// Answer the `nth` request (from 0) for this path: a few special pages
+    /// (flaky, rate-limited) answer differently on later tries.
+    pub fn respond_nth(&self, rest: &str, nth: u64) -> Response {
         let latency_ms = self.config.latency_ms;
         let rest = rest.split(['?', '#']).next().unwrap_or("");
-        match self.node(rest) {
+        let html = |status: u16, body: String| Response {
+            status,
+            content_type: "text/html; charset=utf-8".into(),
+            location: None,
+            retry_after: None,
+            drop_connection: false,
+            body: body.into_bytes(),
+            latency_ms,
+        };
+        match self.node(rest, nth) {
             Some(Node::Redirect { status, to }) => Response {
-                status,
-                content_type: "text/html; charset=utf-8".into(),
                 location: Some(to.clone()),
-                body: format!("<!doctype html><title>Moved</title><a href=\"{}\">moved</a>", escape(&to)).into_bytes(),
-                latency_ms,
+                ..html(status, format!("<!doctype html><title>Moved</title><a href=\"{}\">moved</a>", escape(&to)))
             },
             Some(Node::Json) => Response {
-                status: 200,
                 content_type: "application/json".into(),
-                location: None,
-                body: format!(r#"{{"note":"not HTML; a crawler must not parse href=\"{}page/1\""}}"#, self.base)
-                    .into_bytes(),
-                latency_ms,
+                ..html(200, format!(r#"{{"note":"not HTML; a crawler must not parse href=\"{}page/1\""}}"#, self.base))
             },
-            Some(Node::Html { status, title, base, links }) => Response {
-                status,
-                content_type: "text/html; charset=utf-8".into(),
-                location: None,
-                body: render(&title, base.as_deref(), &links).into_bytes(),
-                latency_ms,
+            Some(Node::Html { status, title, base, links }) => html(status, render(&title, base.as_deref(), &links)),
+            Some(Node::Raw { status, content_type, body, retry_after, latency_ms: slow }) => Response {
+                content_type,
+                retry_after,
+                body,
+                latency_ms: slow.unwrap_or(latency_ms),
+                ..html(status, String::new())
             },
-            None => Response {
-                status: 404,
-                content_type: "text/html; charset=utf-8".into(),
-                location: None,
-                body: render("Not found", None, &[]).into_bytes(),
-                latency_ms,
-            },
+            Some(Node::Dropped) => Response { drop_connection: true, ..html(200, String::new()) },
+            None => html(404, render("Not found", None, &[])),
         }
     }
 
@@ -222,7 +255,7 @@ impl Site {
             let mut path = requested.clone();
             let mut hops = 0;
             let node = loop {
-                match self.node_at(&path) {
+                match self.node_at(&path, 0) {
                     Some(Node::Redirect { to, .. }) if hops < 20 => {
                         path = to;
                         hops += 1;
@@ -251,6 +284,7 @@ impl Site {
                     (status, "text/html; charset=utf-8", out)
                 }
                 Some(Node::Json) => (200, "application/json", Vec::new()),
+                Some(Node::Raw { .. } | Node::Dropped) => (200, "", Vec::new()), // never linked from the index
                 Some(Node::Redirect { status, .. }) => (status, "text/html; charset=utf-8", Vec::new()),
                 None => (404, "text/html; charset=utf-8", Vec::new()),
             };
@@ -268,12 +302,15 @@ impl Site {
     }
 
     /// The node at an absolute path, if it is on this site.
-    fn node_at(&self, path: &str) -> Option<Node> {
-        self.node(path.strip_prefix(&self.base)?)
+    fn node_at(&self, path: &str, nth: u64) -> Option<Node> {
+        self.node(path.strip_prefix(&self.base)?, nth)
     }
 
-    /// The node at a path relative to the base.
-    fn node(&self, rest: &str) -> Option<Node> {
+    /// The node at a path relative to the base, for its `nth` request.
+    fn node(&self, rest: &str, nth: u64) -> Option<Node> {
+        if let Some(node) = special::node(self, rest, nth) {
+            return Some(node);
+        }
         let b = &self.base;
         let last = self.config.pages;
         let target = 2.min(last);
@@ -325,7 +362,7 @@ impl Site {
         (0..count).map(|i| self.page_link(1 + i % self.config.pages)).collect()
     }
 
-    fn page_link(&self, n: usize) -> Link {
+    pub(crate) fn page_link(&self, n: usize) -> Link {
         Link { href: format!("{}page/{n}", self.base), target: Some(format!("{}page/{n}", self.base)) }
     }
 
@@ -379,7 +416,7 @@ impl Site {
 }
 
 /// Render a page. Titles and hrefs are HTML-escaped so `&` in a URL is `&amp;`.
-fn render(title: &str, base: Option<&str>, links: &[Link]) -> String {
+pub(crate) fn render(title: &str, base: Option<&str>, links: &[Link]) -> String {
     let mut html = String::from("<!doctype html>\n<html><head><meta charset=\"utf-8\">");
     html.push_str(&format!("<title>{}</title>", escape(title)));
     if let Some(base) = base {
@@ -393,7 +430,7 @@ fn render(title: &str, base: Option<&str>, links: &[Link]) -> String {
     html
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

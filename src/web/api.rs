@@ -75,6 +75,13 @@ impl CrawlHandle {
         to_json(&self.crawl.ready())
     }
 
+    /// While paused with nothing ready and nothing on the network: move the
+    /// engine's frozen clock to its next timer; the ms skipped, or undefined.
+    #[wasm_bindgen(js_name = skipTime)]
+    pub fn skip_time(&self) -> Option<f64> {
+        self.crawl.skip_time()
+    }
+
     #[wasm_bindgen(js_name = tasksJson)]
     pub fn tasks_json(&self) -> String {
         to_json(&self.crawl.tasks())

@@ -1,13 +1,17 @@
 //! [`Fetcher`] on `web-sys` `fetch`: one `AbortController` per request,
 //! aborted when the request's future is dropped (stop, timeout).
 
-use crate::env::{FetchError, FetchRequest, Fetcher, Response as Fetched, ResponseHead, SAFELISTED_RESPONSE_HEADERS};
+use crate::env::{
+    Body, FetchError, FetchRequest, Fetcher, Response as Fetched, ResponseHead, EXPOSED_RESPONSE_HEADERS,
+    SAFELISTED_RESPONSE_HEADERS,
+};
 use futures::future::LocalBoxFuture;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, Request, RequestCache, RequestCredentials, RequestInit, RequestMode, RequestRedirect, Response,
+    AbortController, ReadableStreamDefaultReader, Request, RequestCache, RequestCredentials, RequestInit, RequestMode,
+    RequestRedirect, Response,
 };
 
 #[wasm_bindgen]
@@ -22,7 +26,7 @@ pub struct WebFetcher;
 
 impl Fetcher for WebFetcher {
     fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<Fetched, FetchError>> {
-        Box::pin(fetch(request.url))
+        Box::pin(fetch(request))
     }
 }
 
@@ -45,7 +49,7 @@ impl Drop for AbortOnDrop {
     }
 }
 
-async fn fetch(url: String) -> Result<Fetched, FetchError> {
+async fn fetch(request: FetchRequest) -> Result<Fetched, FetchError> {
     let controller = AbortController::new().map_err(to_fetch_error)?;
     let guard = AbortOnDrop(Some(controller.clone()));
     let init = RequestInit::new();
@@ -54,26 +58,59 @@ async fn fetch(url: String) -> Result<Fetched, FetchError> {
     // No cookies to other sites, no cached answers: the crawl sees the server.
     init.set_credentials(RequestCredentials::Omit);
     init.set_cache(RequestCache::NoStore);
-    init.set_redirect(RequestRedirect::Follow);
+    // `fetch` can follow (hiding every hop) or refuse redirects; nothing between.
+    init.set_redirect(if request.follow_redirects { RequestRedirect::Follow } else { RequestRedirect::Error });
     init.set_signal(Some(&controller.signal()));
-    let request = Request::new_with_str_and_init(&url, &init).map_err(to_fetch_error)?;
+    let js_request = Request::new_with_str_and_init(&request.url, &init).map_err(to_fetch_error)?;
     // An await point: this task is parked until the browser settles the
     // promise, then woken through wasm-bindgen-futures' microtask queue.
-    let response: Response = JsFuture::from(global_fetch(&request)).await.map_err(to_fetch_error)?.unchecked_into();
+    let response: Response = JsFuture::from(global_fetch(&js_request)).await.map_err(to_fetch_error)?.unchecked_into();
     let headers = SAFELISTED_RESPONSE_HEADERS
         .iter()
+        .chain(EXPOSED_RESPONSE_HEADERS.iter())
         .filter_map(|name| response.headers().get(name).ok().flatten().map(|v| (name.to_string(), v)))
         .collect();
     let head =
         ResponseHead { url: response.url(), redirected: response.redirected(), status: response.status(), headers };
     // The abort guard moves into the body future: dropping it still aborts.
+    let cap = request.max_body_bytes;
     let body = Box::pin(async move {
         let mut guard = guard;
-        let buffer = JsFuture::from(response.array_buffer().map_err(to_fetch_error)?).await.map_err(to_fetch_error)?;
+        let body = read_body(&response, cap).await?;
         guard.disarm();
-        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+        Ok(body)
     });
     Ok(Fetched { head, body })
+}
+
+/// Read the body stream chunk by chunk, stopping (and cancelling the
+/// stream) once `cap` bytes have arrived.
+async fn read_body(response: &Response, cap: u64) -> Result<Body, FetchError> {
+    let Some(stream) = response.body() else { return Ok(Body::default()) };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes: Vec<u8> = Vec::new();
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(to_fetch_error)?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into()).map(|d| d.is_truthy()).unwrap_or(true);
+        if done {
+            return Ok(Body { bytes, truncated: false });
+        }
+        let value = js_sys::Reflect::get(&chunk, &"value".into()).map_err(to_fetch_error)?;
+        let array = js_sys::Uint8Array::new(&value);
+        let room = cap - bytes.len();
+        if array.length() as usize > room {
+            let start = bytes.len();
+            bytes.resize(cap, 0);
+            array.subarray(0, room as u32).copy_to(&mut bytes[start..]);
+            // Enough: tell the browser to stop downloading.
+            let _ = reader.cancel();
+            return Ok(Body { bytes, truncated: true });
+        }
+        let start = bytes.len();
+        bytes.resize(start + array.length() as usize, 0);
+        array.copy_to(&mut bytes[start..]);
+    }
 }
 
 /// `AbortError` means we aborted; anything else is the browser's opaque

@@ -7,7 +7,7 @@
 
 #![allow(dead_code)] // each test file uses a different part of the harness
 
-use crawlscope::env::{Clock, Env, FetchError, FetchRequest, Fetcher, Response, ResponseHead, Spawner};
+use crawlscope::env::{Body, Clock, Env, FetchError, FetchRequest, Fetcher, Response, ResponseHead, Spawner};
 use crawlscope::{Crawl, Options, Report};
 use futures::executor::{LocalPool, LocalSpawner};
 use futures::future::LocalBoxFuture;
@@ -21,7 +21,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 /// The origin the in-memory site answers on.
-pub const ORIGIN: &str = "http://site.test";
+pub const ORIGIN: &str = "http://127.0.0.1:8081";
 
 // ---------------------------------------------------------------- clock
 
@@ -114,6 +114,10 @@ pub struct SiteFetcher {
     pub requests: RefCell<HashMap<String, usize>>,
     /// URLs whose connection drops (a network error) this many more times.
     pub drop_connection: RefCell<HashMap<String, usize>>,
+    /// Requests per path, for the site's pages that answer by ordinal.
+    hits: RefCell<HashMap<String, u64>>,
+    /// Replaces the site's `/robots.txt` answer: (status, body).
+    pub robots: RefCell<Option<(u16, String)>>,
 }
 
 impl SiteFetcher {
@@ -167,24 +171,47 @@ impl Fetcher for SharedFetcher {
                     Ok(found) => found,
                     Err(_) => return Err(FetchError::Network("Failed to fetch".into())),
                 };
-                let response = site.respond(&rest);
+                let nth = {
+                    let mut hits = me.hits.borrow_mut();
+                    let count = hits.entry(path.to_string()).or_insert(0);
+                    *count += 1;
+                    *count - 1
+                };
+                let mut response = site.respond_nth(&rest, nth);
+                if path == "/robots.txt" {
+                    if let Some((status, body)) = me.robots.borrow().clone() {
+                        response.status = status;
+                        response.body = body.into_bytes();
+                    }
+                }
                 me.clock.sleep(response.latency_ms as f64).await;
+                if response.drop_connection {
+                    return Err(FetchError::Network("Failed to fetch".into()));
+                }
                 if let (300..=399, Some(location)) = (response.status, &response.location) {
+                    if !request.follow_redirects {
+                        // redirect: "error"
+                        return Err(FetchError::Network("Failed to fetch".into()));
+                    }
                     url = format!("{ORIGIN}{location}");
                     continue;
                 }
                 let length = response.body.len().to_string();
-                let head = ResponseHead {
-                    url,
-                    redirected: hop > 0,
-                    status: response.status,
-                    headers: vec![("content-type".into(), response.content_type), ("content-length".into(), length)],
-                };
-                let body = response.body;
+                let mut headers =
+                    vec![("content-type".into(), response.content_type), ("content-length".into(), length)];
+                // The test server lists Retry-After in Access-Control-Expose-Headers.
+                if let Some(seconds) = response.retry_after {
+                    headers.push(("retry-after".into(), seconds.to_string()));
+                }
+                let head = ResponseHead { url, redirected: hop > 0, status: response.status, headers };
+                let mut bytes = response.body;
+                let cap = usize::try_from(request.max_body_bytes).unwrap_or(usize::MAX);
+                let truncated = bytes.len() > cap;
+                bytes.truncate(cap);
                 // The request stays in flight until its body has been read.
                 let body = Box::pin(async move {
                     let _counted = counted;
-                    Ok(body)
+                    Ok(Body { bytes, truncated })
                 });
                 return Ok(Response { head, body });
             }
@@ -223,6 +250,8 @@ impl Sim {
             peak: Cell::new(0),
             requests: RefCell::new(HashMap::new()),
             drop_connection: RefCell::new(HashMap::new()),
+            hits: RefCell::new(HashMap::new()),
+            robots: RefCell::new(None),
         });
         Sim { pool: LocalPool::new(), clock, fetcher }
     }

@@ -7,9 +7,11 @@
 //! - `GET /__expected?base=/s/…/` → the pages a crawl of that site must find,
 //!   as seen from the origin the request was sent to.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -17,6 +19,7 @@ use axum::extract::State;
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
     ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ALLOW, CACHE_CONTROL, CONTENT_TYPE, HOST, LOCATION,
+    RETRY_AFTER,
 };
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::map_response;
@@ -33,12 +36,21 @@ pub(crate) struct App {
     local_addr: SocketAddr,
     in_flight: AtomicUsize,
     served: AtomicU64,
+    /// Requests so far per path (with query), for the pages that answer
+    /// differently on later tries (`flaky`, `rate-limited`).
+    hits: Mutex<HashMap<String, u64>>,
 }
 
 impl App {
     pub(crate) fn new(config: &Config, local_addr: SocketAddr) -> Arc<App> {
         let defaults = SiteConfig { pages: config.pages, latency_ms: config.latency_ms, ..SiteConfig::default() };
-        Arc::new(App { defaults, local_addr, in_flight: AtomicUsize::new(0), served: AtomicU64::new(0) })
+        Arc::new(App {
+            defaults,
+            local_addr,
+            in_flight: AtomicUsize::new(0),
+            served: AtomicU64::new(0),
+            hits: Mutex::new(HashMap::new()),
+        })
     }
 }
 
@@ -90,9 +102,24 @@ async fn handle(State(app): State<Arc<App>>, method: Method, headers: HeaderMap,
         Ok(routed) => routed,
         Err(message) => return text(StatusCode::BAD_REQUEST, &message),
     };
-    let answer = site.respond(&rest);
+    let nth = {
+        // A poisoned lock only means another request panicked mid-count; the map is still usable.
+        let mut hits = app.hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = hits.entry(path.to_string()).or_insert(0);
+        *count += 1;
+        *count - 1
+    };
+    let answer = site.respond_nth(&rest, nth);
     tokio::time::sleep(Duration::from_millis(answer.latency_ms)).await;
     app.served.fetch_add(1, Ordering::SeqCst);
+    if answer.drop_connection {
+        // A body that fails before its first byte: hyper closes the
+        // connection, and the browser sees a network error.
+        let failing = futures_util::stream::once(async {
+            Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other("connection dropped on purpose"))
+        });
+        return Response::new(Body::from_stream(failing));
+    }
 
     let mut builder = Response::builder()
         .status(answer.status)
@@ -102,6 +129,9 @@ async fn handle(State(app): State<Arc<App>>, method: Method, headers: HeaderMap,
         .header(CACHE_CONTROL, "no-store");
     if let Some(location) = answer.location {
         builder = builder.header(LOCATION, location);
+    }
+    if let Some(seconds) = answer.retry_after {
+        builder = builder.header(RETRY_AFTER, seconds.to_string());
     }
     builder.body(Body::from(answer.body)).unwrap_or_else(|e| {
         text(StatusCode::INTERNAL_SERVER_ERROR, &format!("sitegen produced an invalid response: {e}"))

@@ -1,0 +1,82 @@
+//! The seed crawler's text report, line for line where a browser allows:
+//! one line per URL sorted by URL, then
+//! `Finished N urls in T secs (max_tasks=M) (S urls/sec/task)`, the
+//! counters sorted by name, `Todo:` and `Done:`.
+//!
+//! Where the browser hides something the seed printed, the line says less:
+//! a redirect's own status is invisible (`fetch` hides the hops), so an
+//! alias line reads `URL redirect FINAL`.
+
+use crate::report::PageReport;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// The error kind the seed would have named (`fail_<ErrorKind>`).
+pub fn failure_kind(error: &str) -> &'static str {
+    if error.contains("timed out") {
+        "Timeout"
+    } else if error.contains("TypeError") {
+        "TypeError"
+    } else if error.contains("aborted") {
+        "Aborted"
+    } else {
+        "Error"
+    }
+}
+
+/// Seed counter names for ours.
+fn seed_name(key: &str) -> Option<String> {
+    let name = match key {
+        "fail" | "redirect" | "html" | "other" | "error" => key.to_string(),
+        "htmlBytes" => "html_bytes".into(),
+        "otherBytes" => "other_bytes".into(),
+        "errorBytes" => "error_bytes".into(),
+        _ if key.starts_with("status_") || key.starts_with("fail_") => key.to_string(),
+        _ => return None,
+    };
+    Some(name)
+}
+
+pub fn seed_text(pages: &[PageReport], counters: &BTreeMap<String, u64>, elapsed_ms: f64, max_tasks: usize) -> String {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for page in pages {
+        let size = page.size.unwrap_or(0);
+        let status = page.status.map(|s| s.to_string()).unwrap_or_default();
+        let line = match page.outcome.as_str() {
+            "done" if page.content_type.as_deref().is_some_and(|t| t.starts_with("text/html")) => format!(
+                "{} {status} {} {} {size} {}/{}",
+                page.url,
+                page.content_type.as_deref().unwrap_or(""),
+                page.encoding.as_deref().unwrap_or("?"),
+                page.new_links,
+                page.links.len()
+            ),
+            "done" => format!("{} {status} {} {size}", page.url, page.content_type.as_deref().unwrap_or("")),
+            "failed" => format!("{} error {}", page.url, page.error.as_deref().unwrap_or("")),
+            other => format!("{} {other}", page.url),
+        };
+        lines.push((page.url.clone(), line));
+        for alias in &page.aliases {
+            lines.push((alias.clone(), format!("{alias} redirect {}", page.url)));
+        }
+    }
+    lines.sort();
+    let mut out = String::new();
+    for (_, line) in &lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let urls = lines.len();
+    let secs = elapsed_ms / 1000.0;
+    let rate = if secs > 0.0 && max_tasks > 0 { urls as f64 / secs / max_tasks as f64 } else { 0.0 };
+    let _ = writeln!(out, "Finished {urls} urls in {secs:.3} secs (max_tasks={max_tasks}) ({rate:.3} urls/sec/task)");
+    let mut seed: Vec<(String, u64)> =
+        counters.iter().filter_map(|(k, v)| Some((seed_name(k)?, *v))).filter(|(_, v)| *v > 0).collect();
+    seed.sort();
+    for (name, count) in seed {
+        let _ = writeln!(out, "{count:10} {name}");
+    }
+    let todo = counters.get("queued").copied().unwrap_or(0) + counters.get("waiting").copied().unwrap_or(0);
+    let _ = writeln!(out, "Todo: {todo}");
+    let _ = writeln!(out, "Done: {urls}");
+    out
+}
