@@ -20,7 +20,7 @@ Allow: /*/private/open
 ";
 
 /// Special pages by path (relative to the site's base).
-pub const PAGES: [&str; 14] = [
+pub const PAGES: [&str; 15] = [
     "drop",
     "slow",
     "flaky",
@@ -35,6 +35,7 @@ pub const PAGES: [&str; 14] = [
     "private/secret",
     "private/open",
     "nofollow",
+    "away",
 ];
 
 /// How long `slow` takes, whatever the site's latency.
@@ -114,6 +115,8 @@ pub(crate) fn node(site: &Site, rest: &str, nth: u64) -> Option<Node> {
                 .collect();
             raw(200, html, body)
         }
+        // Off the host: out of scope for a crawl rooted at 127.0.0.1.
+        "away" => Node::Redirect { status: 302, to: "http://localhost/elsewhere".into() },
         "loop-a" => Node::Redirect { status: 302, to: format!("{b}loop-b") },
         "loop-b" => Node::Redirect { status: 302, to: format!("{b}loop-a") },
         "private/secret" => raw(200, html, page("Disallowed by robots.txt", &[])),

@@ -163,8 +163,9 @@ impl Fetcher for SharedFetcher {
             }
             let mut url = request.url.clone();
             for hop in 0..=20 {
-                let Some(path) = url.strip_prefix(ORIGIN) else {
-                    // Another host: in a browser, DNS failure or CORS refusal.
+                // Every http host serves the site (so redirects off the host
+                // can be followed); only ORIGIN counts requests by its paths.
+                let Some(path) = url.strip_prefix(ORIGIN).or_else(|| other_host_path(&url)) else {
                     return Err(FetchError::Network("Failed to fetch".into()));
                 };
                 let (site, rest) = match Site::route(path, &me.defaults) {
@@ -193,7 +194,7 @@ impl Fetcher for SharedFetcher {
                         // redirect: "error"
                         return Err(FetchError::Network("Failed to fetch".into()));
                     }
-                    url = format!("{ORIGIN}{location}");
+                    url = if location.starts_with('/') { format!("{ORIGIN}{location}") } else { location.clone() };
                     continue;
                 }
                 let length = response.body.len().to_string();
@@ -219,6 +220,13 @@ impl Fetcher for SharedFetcher {
             Err(FetchError::Network("Failed to fetch".into()))
         })
     }
+}
+
+/// The path of an http URL on a host other than ORIGIN.
+fn other_host_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("http://")?;
+    let slash = rest.find('/')?;
+    Some(&rest[slash..])
 }
 
 // ---------------------------------------------------------------- executor
