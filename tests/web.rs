@@ -125,3 +125,93 @@ async fn crawl_in_the_browser_finds_the_pages_the_generator_lists() {
     assert_eq!(got, want);
     assert!(report.pages.iter().all(|p| p.outcome == "done"));
 }
+
+/// Crawl a site variant in the browser with extra options; the final report.
+async fn browser_crawl(base: &str, extra: &str) -> (crawlscope::Report, Vec<crawlscope::event::Event>) {
+    let options = format!(r#"{{"roots":["{}"]{extra}}}"#, site(base));
+    let crawl = Crawl::start(Options::from_json(&options).expect("valid options"), browser_env());
+    let report = crawl.clone().finished().await;
+    (report, crawl.events_since(0))
+}
+
+/// The most fetches in flight at once, from the event log.
+fn peak_in_flight(events: &[crawlscope::event::Event]) -> usize {
+    use crawlscope::event::EventKind;
+    let (mut now, mut peak) = (0usize, 0usize);
+    for event in events {
+        match event.kind {
+            EventKind::FetchStart { .. } => {
+                now += 1;
+                peak = peak.max(now);
+            }
+            EventKind::FetchEnd { .. } => now = now.saturating_sub(1),
+            _ => {}
+        }
+    }
+    peak
+}
+
+#[wasm_bindgen_test]
+async fn every_max_tasks_finds_the_generated_pages_in_the_browser() {
+    let base = "s/pages=25;latency=20/";
+    let expected = json(&site(&format!("__expected?base=/{base}"))).await;
+    let want: Vec<&str> = expected.as_array().expect("pages").iter().filter_map(|p| p["url"].as_str()).collect();
+    for max_tasks in [1, 6, 32] {
+        let started = WebClock.now_ms();
+        let (report, events) =
+            browser_crawl(base, &format!(r#","maxTasks":{max_tasks},"perHostConcurrency":32"#)).await;
+        let got: Vec<&str> = report.pages.iter().map(|p| p.url.as_str()).collect();
+        assert_eq!(got, want, "maxTasks {max_tasks}");
+        let peak = peak_in_flight(&events);
+        assert!(peak <= max_tasks, "peak {peak} > maxTasks {max_tasks}");
+        console_log(&format!(
+            "figure: maxTasks {max_tasks}: {} pages at 20 ms latency in {:.0} ms, peak {peak} fetches in flight",
+            report.pages.len(),
+            WebClock.now_ms() - started
+        ));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_body_stream_is_cut_at_max_body_bytes() {
+    let (report, _) = browser_crawl("s/latency=0/huge", r#","maxBodyBytes":5000,"maxPages":1"#).await;
+    let page = &report.pages[0];
+    assert_eq!((page.size, page.truncated), (Some(5000), true));
+    assert!(page.links.len() > 10, "the part that arrived was parsed");
+}
+
+#[wasm_bindgen_test]
+async fn an_exposed_retry_after_is_read_and_honoured() {
+    let base = format!("s/latency=0;seed={}/rate-limited", WebClock.now_ms() as u64);
+    let (report, events) = browser_crawl(&base, r#","maxPages":1,"backoffMs":5"#).await;
+    assert_eq!(report.pages[0].status, Some(200));
+    let delay = events.iter().find_map(|e| match &e.kind {
+        crawlscope::event::EventKind::RetryScheduled { delay_ms, .. } => Some(*delay_ms),
+        _ => None,
+    });
+    assert_eq!(delay, Some(1000.0), "Retry-After: 1 is visible because the site exposes it");
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_connection_and_a_redirect_loop_are_the_same_type_error() {
+    let (report, _) = browser_crawl("s/latency=0/special/", r#","depthLimit":1,"maxTries":1"#).await;
+    for path in ["drop", "loop-a"] {
+        let url = site(&format!("s/latency=0/{path}"));
+        let page = report.pages.iter().find(|p| p.url == url).unwrap_or_else(|| panic!("{url} is a page"));
+        assert_eq!(page.outcome, "failed", "{path}");
+        assert!(page.error.as_deref().unwrap_or("").contains("TypeError"), "{path}: {:?}", page.error);
+    }
+    let latin1 = report.pages.iter().find(|p| p.url.ends_with("/charset/latin1")).expect("latin1 page");
+    assert_eq!(latin1.encoding.as_deref(), Some("windows-1252"));
+    assert!(latin1.links.iter().any(|l| l.ends_with("/charset/caf%C3%A9")), "{:?}", latin1.links);
+}
+
+fn console_log(message: &str) {
+    web_sys_console_log(message);
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = log)]
+    fn web_sys_console_log(message: &str);
+}
