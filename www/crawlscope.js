@@ -3,7 +3,7 @@
 // Data crosses the wasm boundary as JSON text, so what a caller gets back is
 // plain objects that survive the crawl (and structuredClone, and devtools).
 
-import init, { startCrawl, openReplay } from '../pkg/crawlscope.js';
+import init, { startCrawl, openReplay, panicForTesting } from '../pkg/crawlscope.js';
 
 /** Wrap a wasm CrawlHandle into the documented handle object. */
 function wrapCrawl(handle, options) {
@@ -111,6 +111,8 @@ export const api = {
   events(from = 0) { return this.current?.events(from) ?? []; },
   report() { return this.current?.report() ?? null; },
   stop() { return this.current?.stop?.(); },
+  /** Test hook: make the wasm module panic on purpose (the page then shows its error banner). */
+  panicForTesting(message = 'panic requested by a test') { panicForTesting(String(message)); },
   setCurrent(handle) {
     this.current = handle;
     for (const listener of listeners) listener(handle);

@@ -13,6 +13,14 @@ pub fn start() {
     super::panic::install();
 }
 
+/// A test hook: panics on purpose, so tests can check that a bug that
+/// slips through becomes the page's error banner (the instance is dead
+/// afterwards, as after any panic on stable wasm). Nothing else calls it.
+#[wasm_bindgen(js_name = panicForTesting)]
+pub fn panic_for_testing(message: &str) {
+    panic!("{message}");
+}
+
 /// How many of a task's or page's events `task()` returns (the newest).
 const INSPECT_EVENTS: usize = 200;
 
