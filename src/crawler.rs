@@ -239,6 +239,12 @@ impl Crawl {
         RecordedLog::new(self.shared.options.to_value(), self.events_since(0))
     }
 
+    /// The crawl's start on the environment's clock (`performance.now()` in
+    /// a browser): event times are relative to it.
+    pub fn origin_ms(&self) -> f64 {
+        self.shared.recorder.log.origin_ms()
+    }
+
     /// Number of events so far.
     pub fn event_count(&self) -> usize {
         self.shared.recorder.log.len()

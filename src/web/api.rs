@@ -120,6 +120,12 @@ impl CrawlHandle {
         self.crawl.event_count() as u32
     }
 
+    /// The crawl's start on the `performance.now()` clock (event times are relative to it).
+    #[wasm_bindgen(js_name = originMs)]
+    pub fn origin_ms(&self) -> f64 {
+        self.crawl.origin_ms()
+    }
+
     /// The recorded log file (JSON) of this crawl so far.
     #[wasm_bindgen(js_name = logJson)]
     pub fn log_json(&self) -> String {
