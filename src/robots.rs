@@ -7,9 +7,14 @@
 //! 2xx = its rules, 4xx = allow everything, 5xx or unreachable = disallow
 //! everything (a robots.txt the browser may not read because it lacks CORS
 //! headers is unreachable too). On by default for every host but loopback.
+//!
+//! The crate's parser and group selection are used as they are; its
+//! wildcard matcher is not — in 0.3.0 a `*` that must span several path
+//! segments (`/*/private/` against `/s/x/private/a`) never matches — so the
+//! match strategy here is Google's longest-match rule over a correct matcher.
 
 use crate::signal::Signal;
-use robotstxt::DefaultMatcher;
+use robotstxt::matcher::{RobotsMatchStrategy, RobotsMatcher};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -42,7 +47,7 @@ impl Rules {
             Rules::AllowAll => true,
             Rules::DisallowAll => false,
             Rules::Text(text) => {
-                DefaultMatcher::default().one_agent_allowed_by_robots(text, PRODUCT_TOKEN, url.as_str())
+                RobotsMatcher::<LongestMatch>::default().one_agent_allowed_by_robots(text, PRODUCT_TOKEN, url.as_str())
             }
         }
     }
@@ -54,6 +59,62 @@ impl Rules {
             Rules::Text(_) => "rules",
         }
     }
+}
+
+/// Google's strategy: a matching rule's priority is its length, so the
+/// longest match wins (and `Allow` wins a tie, in the crate's matcher).
+#[derive(Default)]
+struct LongestMatch;
+
+impl RobotsMatchStrategy for LongestMatch {
+    fn match_allow(&self, path: &str, pattern: &str) -> i32 {
+        if wildcard_match(path, pattern) {
+            pattern.len() as i32
+        } else {
+            -1
+        }
+    }
+
+    fn match_disallow(&self, path: &str, pattern: &str) -> i32 {
+        if wildcard_match(path, pattern) {
+            pattern.len() as i32
+        } else {
+            -1
+        }
+    }
+}
+
+/// RFC 9309 pattern match, anchored at the start of `path`: `*` matches any
+/// sequence (slashes included), a final `$` anchors the end. Tracks the set
+/// of path positions the pattern so far can end at: O(path × pattern), never
+/// exponential, whatever a site writes.
+fn wildcard_match(path: &str, pattern: &str) -> bool {
+    let (path, pattern) = (path.as_bytes(), pattern.as_bytes());
+    let mut live = vec![false; path.len() + 1];
+    live[0] = true;
+    for (i, &c) in pattern.iter().enumerate() {
+        if c == b'$' && i + 1 == pattern.len() {
+            return live[path.len()];
+        }
+        if c == b'*' {
+            let Some(first) = live.iter().position(|&l| l) else { return false };
+            live[first..].iter_mut().for_each(|l| *l = true);
+            continue;
+        }
+        let mut next = vec![false; path.len() + 1];
+        let mut any = false;
+        for j in 0..path.len() {
+            if live[j] && path[j] == c {
+                next[j + 1] = true;
+                any = true;
+            }
+        }
+        if !any {
+            return false;
+        }
+        live = next;
+    }
+    true
 }
 
 /// Whether robots.txt is obeyed for `url` under the `robots` option.
@@ -156,5 +217,17 @@ mod tests {
             let rules = Rules::Text(text.into());
             let _ = rules.allows(&url("http://h/%C3%A9?q=1"));
         }
+    }
+
+    #[test]
+    fn wildcards_span_several_segments_and_dollar_anchors() {
+        assert!(wildcard_match("/s/x/private/secret", "/*/private/"));
+        assert!(wildcard_match("/google/robotstxt/tree/master", "/*/*/tree/master$"));
+        assert!(!wildcard_match("/google/robotstxt/tree/master/abc", "/*/*/tree/master$"));
+        assert!(!wildcard_match("/google/robotstxt/tree/abc", "/*/*/tree/master"));
+        assert!(wildcard_match("/abc", "/") && !wildcard_match("/", "/abc"));
+        assert!(wildcard_match("/a$b", "/a$b"), "a $ not at the end is literal");
+        let rules = Rules::Text(FILE.replace("/private/", "/*/private/"));
+        assert!(!rules.allows(&url("http://h/s/latency=0/private/secret")));
     }
 }

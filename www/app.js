@@ -8,10 +8,11 @@
 import { load } from './crawlscope.js';
 import { ResultsTable } from './table.js';
 import { Controls } from './stepping.js';
+import { readForm, clearErrors, showError, countSet, wireForm } from './options.js';
+import { saveFile, fileName, reportCsv, MAX_REPORT_BYTES } from './export.js';
 
 const $ = (id) => document.getElementById(id);
 const rootInput = $('root');
-const maxTasksInput = $('max-tasks');
 
 const table = new ResultsTable(document.querySelector('#results tbody'));
 let controls = null;
@@ -40,17 +41,12 @@ function setState(state) {
   $('stop').disabled = !running;
 }
 
-function fieldError(input, errorEl, message) {
-  errorEl.textContent = message;
-  input.setAttribute('aria-invalid', message ? 'true' : 'false');
-}
-
 /** Render the current crawl or replay once. */
 function renderNow(view) {
   if (!view) return;
   table.render(view.report());
-  if (view.kind === 'replay') {
-    setState('replay');
+  if (view.kind === 'replay' || view.kind === 'report') {
+    setState(view.kind);
   } else if (view.finished) {
     setState(view.report().endReason === 'stopped' ? 'stopped' : 'done');
   } else {
@@ -79,7 +75,7 @@ function watch(view) {
   requestAnimationFrame(frame);
 }
 
-/** A crawl or replay became current (from the form, a loaded log or the console). */
+/** A crawl, replay or saved report became current (from the form, a loaded file or the console). */
 function follow(view) {
   table.clear();
   renderNow(view);
@@ -90,18 +86,44 @@ function follow(view) {
 // ------------------------------------------------------------ controls
 
 function startFromForm(api) {
-  fieldError(rootInput, $('root-error'), '');
-  fieldError(maxTasksInput, $('max-tasks-error'), '');
-  const root = rootInput.value.trim();
-  const maxTasks = Number(maxTasksInput.value);
+  clearErrors();
   try {
-    api.start({ roots: [root], maxTasks });
+    api.start(readForm());
   } catch (e) {
-    const message = String(e.message ?? e);
-    if (String(e.option ?? '').startsWith('roots')) fieldError(rootInput, $('root-error'), message);
-    else if (e.option === 'maxTasks') fieldError(maxTasksInput, $('max-tasks-error'), message);
-    else showBanner(message);
+    showError(e); // next to the field the engine names, never the banner: a typo is not a crash
   }
+}
+
+// ------------------------------------------------------------ reports in and out
+
+function exportReport(api, format) {
+  const report = api.current?.report();
+  if (!report) return;
+  if (format === 'json') saveFile(fileName('report', 'json'), 'application/json', JSON.stringify(report, null, 1));
+  else if (format === 'csv') saveFile(fileName('report', 'csv'), 'text/csv;charset=utf-8', reportCsv(report));
+  else saveFile(fileName('report', 'txt'), 'text/plain;charset=utf-8', report.text);
+}
+
+/** Show a saved JSON report; a bad file gets a message next to the control and the page stays as it was. */
+async function loadReport(api, file) {
+  const say = (message) => { $('report-error').textContent = message; };
+  say('');
+  if (!file) return;
+  try {
+    if (file.size > MAX_REPORT_BYTES) throw new Error('larger than 64 MB');
+    const current = api.current;
+    if (current?.kind === 'crawl' && !current.finished) throw new Error('a crawl is running: stop it first');
+    api.showReport(await file.text());
+  } catch (e) {
+    say(`Could not load ${file.name}: ${String(e.message ?? e).replace(/^showReport: /, '')}`);
+  } finally {
+    $('load-report').value = ''; // the same file can be chosen again
+  }
+}
+
+function refreshReportButtons(api) {
+  const none = !api.current;
+  for (const id of ['export-json', 'export-csv', 'export-text']) $(id).disabled = none;
 }
 
 async function defaultRoot() {
@@ -121,12 +143,21 @@ async function main() {
   window.crawlscope = api;
   controls = new Controls(api, () => { if (api.current?.kind === 'replay') renderNow(api.current); });
   api.onCurrent(follow);
-  $('crawl-form').addEventListener('submit', (e) => {
+  api.onCurrent(() => refreshReportButtons(api));
+  const form = $('crawl-form');
+  wireForm(form).grow();
+  countSet();
+  form.addEventListener('submit', (e) => {
     e.preventDefault();
     const current = api.current;
     if (!current || current.kind === 'replay' || current.finished) startFromForm(api);
   });
   $('stop').addEventListener('click', () => { controls.stopPlaying(); api.current?.stop?.(); });
+  for (const format of ['json', 'csv', 'text']) {
+    $(`export-${format}`).addEventListener('click', () => exportReport(api, format));
+  }
+  $('load-report').addEventListener('change', (e) => loadReport(api, e.target.files?.[0]));
+  refreshReportButtons(api);
   setState('idle');
   controls.refresh();
   await controls.openFromHash();

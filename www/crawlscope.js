@@ -4,6 +4,7 @@
 // plain objects that survive the crawl (and structuredClone, and devtools).
 
 import init, { startCrawl, openReplay, panicForTesting } from '../pkg/crawlscope.js';
+import { normaliseReport } from './export.js';
 
 /** Wrap a wasm CrawlHandle into the documented handle object. */
 function wrapCrawl(handle, options) {
@@ -71,6 +72,20 @@ function wrapReplay(handle) {
   };
 }
 
+/** A saved Report shown again: a view with the report and nothing live behind it. */
+function wrapReport(report) {
+  return {
+    kind: 'report',
+    report: () => structuredClone(report),
+    tasks: () => [],
+    task: () => null,
+    ready: () => [],
+    events: () => [],
+    get eventCount() { return 0; },
+    get finished() { return true; },
+  };
+}
+
 /** Listeners told when a crawl or replay becomes the current one. */
 const listeners = new Set();
 
@@ -100,6 +115,20 @@ export const api = {
     const handle = wrapReplay(openReplay(text));
     this.setCurrent(handle);
     return handle;
+  },
+  /**
+   * Show a saved Report (object or JSON text) without crawling; returns the
+   * report as shown. Throws an Error saying what is wrong with a bad one.
+   */
+  showReport(report) {
+    let clean;
+    try {
+      clean = normaliseReport(report);
+    } catch (e) {
+      throw new Error(`showReport: ${e.message}`);
+    }
+    this.setCurrent(wrapReport(clean));
+    return structuredClone(clean);
   },
   // Devtools shortcuts: act on the current crawl.
   pause() { return this.current?.pause?.(); },

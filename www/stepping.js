@@ -3,6 +3,7 @@
 // back and forth, #step=N and #trace=<url> in the URL).
 
 import { setText } from './table.js';
+import { saveFile, fileName } from './export.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -90,7 +91,7 @@ export class Controls {
   /** One step: a poll of the oldest ready task (live), or one step forward (replay). */
   step(taskId) {
     const view = this.view;
-    if (!view) return false;
+    if (!view || view.kind === 'report') return false; // a loaded report has no steps
     this.say('');
     const before = view.eventCount;
     try {
@@ -154,7 +155,7 @@ export class Controls {
   play() {
     this.stopPlaying();
     const view = this.view;
-    if (!view || (view.kind === 'crawl' && view.finished)) return;
+    if (!view || view.kind === 'report' || (view.kind === 'crawl' && view.finished)) return;
     if (view.kind === 'crawl' && !view.paused) view.pause();
     const tick = () => {
       const current = this.view;
@@ -208,13 +209,8 @@ export class Controls {
 
   download() {
     const view = this.view;
-    if (!view) return;
-    const blob = new Blob([JSON.stringify(view.log())], { type: 'application/json' });
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = `crawlscope-log-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+    if (!view?.log) return; // a loaded report has no log
+    saveFile(fileName('log', 'json'), 'application/json', JSON.stringify(view.log()));
   }
 
   async loadFile(file) {
@@ -269,7 +265,7 @@ export class Controls {
     $('resume').disabled = !paused;
     $('step').disabled = !(paused || replay);
     $('play').disabled = !(live || replay);
-    $('download-log').disabled = !view || replay;
+    $('download-log').disabled = view?.kind !== 'crawl';
     $('replay-bar').hidden = !replay;
     setText($('play'), this.playTimer ? 'Stop playing' : 'Play');
     document.body.dataset.paused = paused ? 'true' : 'false';

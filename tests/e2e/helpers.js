@@ -30,9 +30,19 @@ function rows(page) {
   return page.locator('#results tbody tr').evaluateAll((trs) =>
     trs.map((tr) => {
       const cell = (name) => (tr.querySelector(`.c-${name}`)?.textContent ?? '').trim();
-      return { url: tr.dataset.url, status: cell('status'), type: cell('type'), links: cell('links'), outcome: cell('outcome') };
+      return {
+        url: tr.dataset.url, status: cell('status'), type: cell('type'), encoding: cell('enc'), links: cell('links'),
+        outcome: cell('outcome'),
+      };
     }),
   );
+}
+
+/** Click a control that downloads a file; its suggested name, its path on disk and its text. */
+async function download(page, selector) {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.locator(selector).click()]);
+  const path = await file.path();
+  return { name: file.suggestedFilename(), path, text: require('node:fs').readFileSync(path, 'utf8') };
 }
 
 async function counter(page, name) {
@@ -60,4 +70,6 @@ function openPlaygroundForEachTest() {
   });
 }
 
-module.exports = { PLAYGROUND_URL, SITE_URL, variant, expectedPages, siteStats, rows, counter, openPlaygroundForEachTest };
+module.exports = {
+  PLAYGROUND_URL, SITE_URL, variant, expectedPages, siteStats, rows, counter, download, openPlaygroundForEachTest,
+};

@@ -1,0 +1,110 @@
+// Reports out of the page (JSON, CSV, the seed-style text) and back in (a
+// saved JSON report, shown again without crawling).
+//
+// A loaded report is untrusted input: it is checked, then rebuilt field by
+// field with the types the page expects, so a hand-edited or hostile file
+// can neither break rendering nor smuggle anything but text into the DOM.
+
+/** Larger files are refused before parsing (the log loader's limit too). */
+export const MAX_REPORT_BYTES = 64 * 1024 * 1024;
+
+/** Save text as a file the browser downloads. */
+export function saveFile(name, type, text) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+/** `crawlscope-<kind>-2024-01-31T12-00-00-000Z.<ext>`: sortable, and valid on every file system. */
+export const fileName = (kind, ext) => `crawlscope-${kind}-${new Date().toISOString().replace(/[:.]/g, '-')}.${ext}`;
+
+// ------------------------------------------------------------ CSV
+
+export const CSV_COLUMNS = ['url', 'aliases', 'status', 'contentType', 'encoding', 'size', 'truncated', 'links',
+  'newLinks', 'depth', 'parent', 'tries', 'outcome', 'error'];
+
+/**
+ * One CSV field (RFC 4180). Text a spreadsheet would run as a formula
+ * (= + - @, and tab / CR, which some strip first) gets a leading single
+ * quote: the crawled site chooses content types and error texts can echo it.
+ */
+export function csvField(value) {
+  let text = value == null ? '' : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** One row per page; CRLF line ends; a UTF-8 byte order mark so spreadsheets do not guess Latin-1. */
+export function reportCsv(report) {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const p of report.pages) {
+    const row = [p.url, p.aliases.join(' '), p.status, p.contentType, p.encoding, p.size, p.truncated,
+      p.links.length, p.newLinks, p.depth, p.parent, p.tries, p.outcome, p.error];
+    lines.push(row.map(csvField).join(','));
+  }
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+// ------------------------------------------------------------ loading
+
+const str = (v) => (typeof v === 'string' ? v : null);
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+/** An object of counts (counters, skips): other keys and values are dropped. */
+function counts(v) {
+  const out = {};
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, n] of Object.entries(v)) if (num(n) != null && k !== '__proto__') out[k] = n;
+  }
+  return out;
+}
+
+function page(p, i) {
+  if (!p || typeof p !== 'object' || Array.isArray(p)) throw new Error(`pages[${i}] is not an object`);
+  if (typeof p.url !== 'string' || !p.url) throw new Error(`pages[${i}] has no url`);
+  return {
+    url: p.url, aliases: strings(p.aliases), status: num(p.status), contentType: str(p.contentType),
+    encoding: str(p.encoding), size: num(p.size), links: strings(p.links), newLinks: num(p.newLinks) ?? 0,
+    error: str(p.error), tries: num(p.tries) ?? 0, depth: num(p.depth) ?? 0, parent: str(p.parent),
+    startMs: num(p.startMs), endMs: num(p.endMs), outcome: str(p.outcome) ?? '', truncated: p.truncated === true,
+    encodingNote: str(p.encodingNote), canonical: str(p.canonical), skips: counts(p.skips),
+  };
+}
+
+/**
+ * A saved report (object or JSON text) checked and rebuilt with the
+ * documented fields; throws an Error that says what is wrong.
+ */
+export function normaliseReport(input) {
+  let value = input;
+  if (typeof input === 'string') {
+    if (input.length > MAX_REPORT_BYTES) throw new Error('larger than 64 MB');
+    try {
+      value = JSON.parse(input);
+    } catch (e) {
+      throw new Error(`not JSON (${e.message})`);
+    }
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a crawlscope report (expected a JSON object)');
+  if (value.format === 'crawlscope-log') throw new Error('this is a crawl log, not a report: open it with Load log…');
+  if (value.version !== 1) {
+    throw new Error(value.version === undefined || !Array.isArray(value.pages)
+      ? 'not a crawlscope report (no "version": 1)'
+      : `report version ${JSON.stringify(value.version)} is not supported (this page reads version 1)`);
+  }
+  if (!Array.isArray(value.pages)) throw new Error('not a crawlscope report (no "pages" array)');
+  const endReason = str(value.endReason);
+  return {
+    version: 1,
+    pages: value.pages.map(page),
+    counters: counts(value.counters),
+    elapsedMs: num(value.elapsedMs) ?? 0,
+    maxTasks: num(value.maxTasks) ?? 0,
+    finished: value.finished === true,
+    endReason,
+    skips: counts(value.skips),
+    text: str(value.text) ?? '',
+  };
+}
