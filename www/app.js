@@ -10,12 +10,14 @@ import { ResultsTable } from './table.js';
 import { Controls } from './stepping.js';
 import { readForm, clearErrors, showError, countSet, wireForm } from './options.js';
 import { saveFile, fileName, reportCsv, MAX_REPORT_BYTES } from './export.js';
+import { Picture } from './picture.js';
 
 const $ = (id) => document.getElementById(id);
 const rootInput = $('root');
 
 const table = new ResultsTable(document.querySelector('#results tbody'));
 let controls = null;
+let picture = null;
 
 // ------------------------------------------------------------ errors
 
@@ -54,18 +56,25 @@ function renderNow(view) {
   }
 }
 
-/** Follow a crawl: one report read per frame, at most ~15 per second. */
+/**
+ * Follow a crawl. The picture folds only the new events, every frame. The
+ * table and counters need the whole Report (its cost grows with the crawl),
+ * so they refresh at most every 100 ms and never take more than a fifth of
+ * the main thread: after a render that took t ms, the next waits 5·t.
+ */
 function watch(view) {
-  let last = 0;
+  let nextAt = 0;
   const frame = (now) => {
     if (window.crawlscope.current !== view) return;
-    if (now - last > 66) {
-      last = now;
+    picture.update();
+    if (now >= nextAt || view.finished) {
+      const started = performance.now();
       renderNow(view);
       controls.refresh();
+      nextAt = now + Math.max(100, (performance.now() - started) * 5);
     }
     if (view.finished) {
-      renderNow(view);
+      picture.update();
       controls.stopPlaying();
       controls.refresh();
       return;
@@ -78,6 +87,7 @@ function watch(view) {
 /** A crawl, replay or saved report became current (from the form, a loaded file or the console). */
 function follow(view) {
   table.clear();
+  picture.follow(view);
   renderNow(view);
   controls.refresh();
   if (view.kind === 'crawl') watch(view);
@@ -141,7 +151,15 @@ async function main() {
   setState('loading');
   const [api] = await Promise.all([load(), defaultRoot()]);
   window.crawlscope = api;
-  controls = new Controls(api, () => { if (api.current?.kind === 'replay') renderNow(api.current); });
+  picture = new Picture();
+  if (new URLSearchParams(location.search).get('log') === '1') $('log-events').checked = true;
+  controls = new Controls(api, () => {
+    if (api.current?.kind === 'replay') renderNow(api.current);
+    picture.update();
+  });
+  controls.onStep = (events) => picture.highlight(events);
+  // For devtools and tests: the page's picture (the API itself is window.crawlscope).
+  window.crawlscopePage = { picture };
   api.onCurrent(follow);
   api.onCurrent(() => refreshReportButtons(api));
   const form = $('crawl-form');

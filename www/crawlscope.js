@@ -37,6 +37,8 @@ function wrapCrawl(handle, options) {
     /** Events from position `from` on (the event log is the source of truth). */
     events: (from = 0) => JSON.parse(handle.eventsJson(from >>> 0)),
     get eventCount() { return handle.eventCount(); },
+    /** The crawl's start on the performance.now() clock: event times (`tMs`) are relative to it. */
+    get originMs() { return handle.originMs(); },
     /** The recorded log (a versioned object; JSON.stringify it to save). */
     log: () => JSON.parse(handle.logJson()),
     /** Whether the crawl has ended. */

@@ -36,6 +36,10 @@ export class TaskGraph {
 
   /** Layered layout: column per depth, wrapped into sub-columns of PER_COLUMN. */
   layout() {
+    // Positions depend only on the nodes (not their states): redo only when nodes were added.
+    if (this.laidOut === this.model.order.length && this.laidOutModel === this.model) return;
+    this.laidOut = this.model.order.length;
+    this.laidOutModel = this.model;
     const byDepth = new Map();
     for (const n of this.model.order) {
       if (!byDepth.has(n.depth)) byDepth.set(n.depth, []);

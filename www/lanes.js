@@ -32,8 +32,9 @@ export class Lanes {
     const ratio = window.devicePixelRatio || 1;
     this.canvas.style.height = `${height}px`;
     const width = this.canvas.getBoundingClientRect().width;
-    this.canvas.width = Math.round(width * ratio);
-    this.canvas.height = Math.round(height * ratio);
+    // Resizing a canvas reallocates it: only when the size really changed.
+    if (this.canvas.width !== Math.round(width * ratio)) this.canvas.width = Math.round(width * ratio);
+    if (this.canvas.height !== Math.round(height * ratio)) this.canvas.height = Math.round(height * ratio);
     const { ctx } = this;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
@@ -49,9 +50,11 @@ export class Lanes {
       ctx.fillRect(LABEL, y, plot, ROW - 2);
       ctx.fillStyle = '#555';
       ctx.fillText(task.name, 4, y + ROW - 4);
-      for (const span of task.spans) {
+      // Spans are in time order: walk back from the newest until they leave the window.
+      for (let j = task.spans.length - 1; j >= 0; j -= 1) {
+        const span = task.spans[j];
         const to = span.end ?? end;
-        if (to < start) continue;
+        if (to < start) break;
         ctx.fillStyle = COLORS[span.kind] ?? '#999';
         ctx.fillRect(x(span.start), y + 1, Math.max(1, x(to) - x(span.start)), ROW - 4);
       }
@@ -60,7 +63,8 @@ export class Lanes {
     // Queue length and unfinished counter (the two numbers join() waits on).
     const top = workers.length * ROW + 12;
     const points = this.model.queue.filter((p) => p.t >= start);
-    const max = Math.max(1, ...points.map((p) => p.unfinished));
+    let max = 1;
+    for (const p of points) max = Math.max(max, p.unfinished);
     const y = (v) => top + CHART - (v / max) * CHART;
     ctx.fillStyle = '#555';
     ctx.fillText('queue', 4, top + 12);

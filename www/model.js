@@ -131,12 +131,36 @@ export class CrawlModel {
     if (n && n.state !== 'alias') n.state = state;
   }
 
+  /** A saved report has no events: build the nodes from its pages instead. */
+  static fromReport(report) {
+    const model = new CrawlModel();
+    const pages = [...report.pages].sort((a, b) => a.depth - b.depth || (a.startMs ?? 0) - (b.startMs ?? 0));
+    for (const page of pages) {
+      const node = model.addNode(page.url, page.depth, page.parent);
+      node.state = TERMINAL[page.outcome] ?? (page.outcome.startsWith('skipped') ? 'skipped' : page.outcome);
+      if (!STATES[node.state]) node.state = 'queued';
+      for (const alias of page.aliases) {
+        const a = model.addNode(alias, page.depth, page.parent);
+        a.state = 'alias';
+        a.aliasOf = page.url;
+        model.redirects.push({ from: alias, to: page.url });
+      }
+    }
+    model.finished = true;
+    model.version += 1;
+    return model;
+  }
+
   /** Mark the URLs whose tasks sit in the ready list (live, while paused). */
   markReady(ready) {
     const tasks = new Set(ready.map((r) => r.task));
     const settled = new Set(['done', 'failed', 'skipped', 'alias', 'notCrawled']);
-    for (const n of this.order) n.ready = n.task != null && tasks.has(n.task) && !settled.has(n.state);
-    this.version += 1;
+    let changed = false;
+    for (const n of this.order) {
+      const ready = n.task != null && tasks.has(n.task) && !settled.has(n.state);
+      if (Boolean(n.ready) !== ready) { n.ready = ready; changed = true; }
+    }
+    if (changed) this.version += 1; // redraw only when something changed
   }
 
   /** The state a node is drawn in (ready overrides while paused). */

@@ -138,6 +138,7 @@ export class Controls {
   }
 
   showStep(events) {
+    this.onStep?.(events);
     const names = namesOf(this.view?.tasks() ?? []);
     const list = $('step-info');
     list.replaceChildren(...describePoll(events, names).map((line) => {
@@ -282,7 +283,8 @@ export class Controls {
   }
 
   renderReady(ready, view) {
-    const names = namesOf(view?.tasks() ?? []);
+    // Task names cost a fold over the whole log: only when there is a list to show.
+    const names = ready.length ? namesOf(view?.tasks() ?? []) : new Map();
     const body = $('ready-list');
     setText($('ready-count'), String(ready.length));
     body.replaceChildren(...ready.map((r) => {
