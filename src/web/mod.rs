@@ -5,6 +5,7 @@
 //! [`Env`]: crate::env::Env
 
 pub mod api;
+pub mod bench;
 pub mod clock;
 pub mod fetch;
 pub mod panic;

@@ -3,7 +3,9 @@
 //! Every task installs what it needs first (see [`ensure`]), so a fresh machine
 //! with only Rust, node/npm and apt can run `cargo xtask test` as it is.
 
+mod bench;
 mod cmd;
+mod dwarf;
 mod ensure;
 mod page;
 mod test;
@@ -47,6 +49,12 @@ enum Task {
     Test,
     /// Build for release and print the raw and gzip -9 size of each file the page loads.
     Size,
+    /// Measure the release build in headless Chromium and print one table (see BENCHMARKS.md).
+    Bench {
+        /// Fewer runs and smaller crawls (about two minutes): proves the bench works.
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -57,6 +65,7 @@ fn main() -> ExitCode {
         Task::Serve { port, site_port, debug } => serve(port, site_port, profile(debug)),
         Task::Test => test::all(),
         Task::Size => page::size(),
+        Task::Bench { quick } => bench::run_bench(quick),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -67,23 +67,43 @@ pub fn build(profile: Profile) -> Result {
 /// page loads), because download size is what a visitor waits for.
 pub fn size() -> Result {
     build(Profile::Release)?;
-    let dist = dist_dir();
-    let mut files = Vec::new();
-    list_files(&dist, &mut files)?;
-    files.sort();
-
+    let files = file_sizes(&dist_dir())?;
     println!("{:<40} {:>12} {:>12}", "file", "raw bytes", "gzip -9");
-    let (mut raw_total, mut gzip_total) = (0, 0);
     for file in &files {
-        let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        let gzipped = gzip_len(&bytes)?;
-        let name = file.strip_prefix(&dist).unwrap_or(file).display().to_string();
-        println!("{name:<40} {:>12} {:>12}", bytes.len(), gzipped);
-        raw_total += bytes.len();
-        gzip_total += gzipped;
+        println!("{:<40} {:>12} {:>12}", file.name, file.raw, file.gzip);
     }
+    let (raw_total, gzip_total) = totals(&files);
     println!("{:<40} {raw_total:>12} {gzip_total:>12}", "total");
     Ok(())
+}
+
+/// One file of a built page and what it costs to download.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileSize {
+    /// Path relative to the page's directory, `/`-separated.
+    pub name: String,
+    pub raw: usize,
+    pub gzip: usize,
+}
+
+/// The raw and gzip -9 size of every file under `dir`, sorted by name.
+pub fn file_sizes(dir: &Path) -> Result<Vec<FileSize>> {
+    let mut files = Vec::new();
+    list_files(dir, &mut files)?;
+    files.sort();
+    files
+        .iter()
+        .map(|file| {
+            let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let name = file.strip_prefix(dir).unwrap_or(file).to_string_lossy().replace('\\', "/");
+            Ok(FileSize { name, raw: bytes.len(), gzip: gzip_len(&bytes)? })
+        })
+        .collect()
+}
+
+/// Raw and gzip totals of a list of files.
+pub fn totals(files: &[FileSize]) -> (usize, usize) {
+    files.iter().fold((0, 0), |(raw, gzip), f| (raw + f.raw, gzip + f.gzip))
 }
 
 fn gzip_len(bytes: &[u8]) -> Result<usize> {
@@ -104,11 +124,11 @@ fn list_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result {
     Ok(())
 }
 
-fn copy(from: &Path, to: &Path) -> Result {
+pub fn copy(from: &Path, to: &Path) -> Result {
     std::fs::copy(from, to).map(drop).map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result {
+pub fn copy_dir(from: &Path, to: &Path) -> Result {
     std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
     let entries = std::fs::read_dir(from).map_err(|e| format!("cannot list {}: {e}", from.display()))?;
     for entry in entries {

@@ -53,7 +53,7 @@ pub fn all() -> Result {
     ensure::chromium()?;
     ensure::npm_deps()?;
 
-    let layers: [(&str, Layer); 3] = [("native", native), ("wasm", wasm), ("e2e", e2e)];
+    let layers: [(&str, Layer); 4] = [("native", native), ("wasm", wasm), ("e2e", e2e), ("debug", debug_build)];
     let mut outcomes = Vec::new();
     for (name, layer) in layers {
         step(&format!("test layer: {name}"));
@@ -121,6 +121,45 @@ fn wasm(counts: &mut Counts) -> Result {
     }
 }
 
+/// `cargo xtask serve --debug` must keep DWARF whose line table names the
+/// crate's sources: that is what shows Rust in Chrome's Sources panel.
+fn debug_build(counts: &mut Counts) -> Result {
+    let mut cargo = Command::new("cargo");
+    cargo.args(["build", "-p", "crawlscope", "--lib", "--target", "wasm32-unknown-unknown"]);
+    crate::cmd::run(cargo.current_dir(root()))?;
+    let out = target_dir().join("xtask-debug-pkg");
+    let wasm = target_dir().join("wasm32-unknown-unknown").join("debug").join("crawlscope.wasm");
+    let mut bindgen = Command::new("wasm-bindgen");
+    bindgen.args(["--target", "web", "--no-typescript", "--keep-debug", "--out-dir"]).arg(&out).arg(&wasm);
+    crate::cmd::run(&mut bindgen)?;
+    let built = out.join("crawlscope_bg.wasm");
+    let bytes = std::fs::read(&built).map_err(|e| format!("cannot read {}: {e}", built.display()))?;
+    let mut sources = Vec::new();
+    for dir in [root().join("src"), root().join("src").join("web")] {
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".rs") {
+                sources.push(name);
+            }
+        }
+    }
+    let named = crate::dwarf::line_table_names(&bytes, &sources)?;
+    println!(
+        "    .debug_line names {} of the {} files under src/ (e.g. {})",
+        named.len(),
+        sources.len(),
+        named.join(", ")
+    );
+    // Modules with only types and constants emit no code, hence no lines.
+    if named.len() * 2 < sources.len() {
+        counts.failed += 1;
+        return Err("the debug build's line table names fewer than half of the crate's source files".into());
+    }
+    counts.passed += 1;
+    Ok(())
+}
+
 fn e2e(counts: &mut Counts) -> Result {
     page::build(Profile::Release)?;
     let server = start_server(Some(page::dist_dir()))?;
@@ -171,10 +210,10 @@ fn start_server(dist: Option<PathBuf>) -> Result<testsite::Running> {
 }
 
 /// A temporary directory under target/, emptied when made and removed on drop.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(pub PathBuf);
 
 impl Scratch {
-    fn new(name: &str) -> Result<Scratch> {
+    pub(crate) fn new(name: &str) -> Result<Scratch> {
         let dir = target_dir().join("xtask-tmp").join(name);
         remove(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
