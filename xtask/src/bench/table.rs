@@ -36,13 +36,21 @@ pub enum Target {
     AtMost(f64),
 }
 
-/// "met", or how far off: relative, plus absolute in the measure's unit.
+/// "met", or how far off: relative, plus absolute in the measure's unit
+/// when that does not round to nothing (1.1035× vs ≤ 1.10× is "0.3% over",
+/// not "0.00×").
 pub fn verdict(value: f64, target: Target, unit: fn(f64) -> String) -> String {
-    match target {
-        Target::AtLeast(t) if value >= t => "met".into(),
-        Target::AtMost(t) if value <= t => "met".into(),
-        Target::AtLeast(t) => format!("MISSED by {} ({:.0}% short)", unit(t - value), (1.0 - value / t) * 100.0),
-        Target::AtMost(t) => format!("MISSED by {} ({:.0}% over)", unit(value - t), (value / t - 1.0) * 100.0),
+    let (delta, relative, word) = match target {
+        Target::AtLeast(t) if value >= t => return "met".into(),
+        Target::AtMost(t) if value <= t => return "met".into(),
+        Target::AtLeast(t) => (t - value, (1.0 - value / t) * 100.0, "short"),
+        Target::AtMost(t) => (value - t, (value / t - 1.0) * 100.0, "over"),
+    };
+    let absolute = unit(delta);
+    if absolute.chars().any(|c| ('1'..='9').contains(&c)) {
+        format!("MISSED by {absolute} ({relative:.1}% {word})")
+    } else {
+        format!("MISSED: {relative:.1}% {word}")
     }
 }
 
@@ -338,7 +346,7 @@ fn engine_alone(table: &mut Table, zero: &Value) -> Result {
 
 fn playground(table: &mut Table, entry: &Value) -> Result {
     let runs = list(entry, "runs")?;
-    let what = format!("playground (table view), {} pages @ 0 ms", entry["pages"]);
+    let what = format!("playground (task graph on screen), {} pages @ 0 ms", entry["pages"]);
     let longest = each(runs, |r| num(r, "longestTask"))?;
     table.add("4", format!("{what}: longest task"), &longest, task_ms, Some(Target::AtMost(50.0)));
     table.add("4", format!("{what}: tasks over 50 ms"), &each(runs, |r| num(r, "longTasks"))?, count, None);
@@ -403,15 +411,16 @@ mod tests {
     #[test]
     fn verdicts_say_by_how_much() {
         assert_eq!(verdict(2.6, Target::AtLeast(2.5), times), "met");
-        assert_eq!(verdict(2.0, Target::AtLeast(2.5), times), "MISSED by 0.50× (20% short)");
-        assert_eq!(verdict(75.0, Target::AtMost(50.0), ms), "MISSED by 25 ms (50% over)");
+        assert_eq!(verdict(2.0, Target::AtLeast(2.5), times), "MISSED by 0.50× (20.0% short)");
+        assert_eq!(verdict(75.0, Target::AtMost(50.0), ms), "MISSED by 25 ms (50.0% over)");
+        assert_eq!(verdict(1.1035, Target::AtMost(1.1), times), "MISSED: 0.3% over");
         assert_eq!(verdict(50.0, Target::AtMost(50.0), ms), "met");
     }
 
     #[test]
     fn no_long_task_is_not_an_instant_one() {
         assert_eq!(task_ms(0.0), "<50 ms");
-        assert_eq!(verdict(53.0, Target::AtMost(50.0), task_ms), "MISSED by 3 ms (6% over)");
+        assert_eq!(verdict(53.0, Target::AtMost(50.0), task_ms), "MISSED by 3 ms (6.0% over)");
     }
 
     #[test]
@@ -441,7 +450,7 @@ mod tests {
         let text = table.markdown();
         let widths: Vec<usize> = text.lines().map(|l| l.chars().count()).collect();
         assert!(widths.windows(2).all(|w| w[0] == w[1]), "{text}");
-        assert!(text.contains("| 2.00× ") && text.contains("MISSED by 0.50× (20% short)"), "{text}");
+        assert!(text.contains("| 2.00× ") && text.contains("MISSED by 0.50× (20.0% short)"), "{text}");
     }
 
     #[test]
