@@ -38,10 +38,6 @@ use std::future::Future;
 use std::rc::Rc;
 use url::Url;
 
-/// Work a burst may do on the browser's thread before the tasks yield it
-/// back (rendering and input must never wait behind the crawl for long).
-const SLICE_MS: f64 = 8.0;
-
 /// A running (or finished) crawl. Cheap to clone; clones share the crawl.
 #[derive(Clone)]
 pub struct Crawl {
@@ -342,10 +338,13 @@ impl Drop for InFlight {
 }
 
 /// Give the browser its event loop back if this burst of work has run for
-/// a whole slice. `spawn_local` runs every ready task inside one microtask
-/// checkpoint; without this, a fast site could keep the page from painting.
+/// a whole slice (`parseSliceMs`, 8 ms by default: rendering and input must
+/// never wait behind the crawl for long). `spawn_local` runs every ready task
+/// inside one microtask checkpoint; without this, a fast site could keep the
+/// page from painting. Parsing checks before each chunk and each batch of
+/// links (`page.rs`), so a slice overruns by one chunk's work at most.
 pub(crate) async fn yield_if_due(shared: &Shared) {
-    if shared.sched.slice_ms() < SLICE_MS {
+    if shared.sched.slice_ms() < f64::from(shared.options.parse_slice_ms) {
         return;
     }
     // A real-clock timer: yielding is about the browser, not the crawl's time.

@@ -6,8 +6,16 @@
 //!
 //! An unknown label is not an error: it is noted and the next source is
 //! used, so an odd page is recorded as data rather than crashing anything.
+//!
+//! Which bytes mean which characters is the one part done by a backend:
+//! natively `encoding_rs`, in the browser its own `TextDecoder` (the same
+//! WHATWG Encoding Standard, already shipped with every browser, so the wasm
+//! does not carry ~138 KB gzip of tables twice). Both answer with the
+//! standard's names from [`NAMES`], so a report reads the same either way;
+//! the wasm tests decode the test site's charset pages through `TextDecoder`.
 
-use encoding_rs::{Encoding, UTF_8};
+#[cfg(target_arch = "wasm32")]
+use crate::web::charset as backend;
 
 /// A decoded body.
 pub struct Decoded {
@@ -18,14 +26,61 @@ pub struct Decoded {
     pub note: Option<String>,
 }
 
+/// Every encoding of the WHATWG Encoding Standard, by its name there.
+#[rustfmt::skip]
+pub const NAMES: [&str; 40] = [
+    "UTF-8", "IBM866", "ISO-8859-2", "ISO-8859-3", "ISO-8859-4", "ISO-8859-5", "ISO-8859-6", "ISO-8859-7",
+    "ISO-8859-8", "ISO-8859-8-I", "ISO-8859-10", "ISO-8859-13", "ISO-8859-14", "ISO-8859-15", "ISO-8859-16",
+    "KOI8-R", "KOI8-U", "macintosh", "windows-874", "windows-1250", "windows-1251", "windows-1252", "windows-1253",
+    "windows-1254", "windows-1255", "windows-1256", "windows-1257", "windows-1258", "x-mac-cyrillic", "GBK",
+    "gb18030", "Big5", "EUC-JP", "ISO-2022-JP", "Shift_JIS", "EUC-KR", "replacement", "UTF-16BE", "UTF-16LE",
+    "x-user-defined",
+];
+
+/// The standard's name for a name in any letter case (`TextDecoder.encoding` is lower case).
+pub fn canonical_name(name: &str) -> Option<&'static str> {
+    NAMES.iter().copied().find(|known| known.eq_ignore_ascii_case(name))
+}
+
+/// Labels of the "replacement" encoding: the standard maps these
+/// dangerous-to-guess encodings to it, and `TextDecoder` refuses them.
+const REPLACEMENT_LABELS: [&str; 6] =
+    ["csiso2022kr", "hz-gb-2312", "iso-2022-cn", "iso-2022-cn-ext", "iso-2022-kr", "replacement"];
+
+/// The encoding a label names (ASCII whitespace around it ignored), or `None` for an unknown label.
+fn for_label(label: &str) -> Option<&'static str> {
+    let label = label.trim_matches(|c: char| c.is_ascii_whitespace());
+    if REPLACEMENT_LABELS.iter().any(|r| r.eq_ignore_ascii_case(label)) {
+        return Some("replacement");
+    }
+    backend::for_label(label)
+}
+
+/// The encoding a byte order mark at the start of `body` selects.
+fn for_bom(body: &[u8]) -> Option<&'static str> {
+    match body {
+        [0xEF, 0xBB, 0xBF, ..] => Some("UTF-8"),
+        [0xFE, 0xFF, ..] => Some("UTF-16BE"),
+        [0xFF, 0xFE, ..] => Some("UTF-16LE"),
+        _ => None,
+    }
+}
+
+/// What a `<meta>` may switch to: bytes read as ASCII to find the tag cannot be UTF-16.
+fn output_encoding(name: &'static str) -> &'static str {
+    match name {
+        "UTF-16BE" | "UTF-16LE" | "replacement" => "UTF-8",
+        other => other,
+    }
+}
+
 /// Decode `body`, served with `content_type`.
 pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
     let mut notes = Vec::new();
-    let encoding = Encoding::for_bom(body)
-        .map(|(encoding, _)| encoding)
+    let encoding = for_bom(body)
         .or_else(|| {
             let label = charset_param(content_type?)?;
-            let found = Encoding::for_label(label.as_bytes());
+            let found = for_label(&label);
             if found.is_none() {
                 notes.push(format!("unknown charset label \"{label}\" in Content-Type"));
             }
@@ -33,24 +88,45 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
         })
         .or_else(|| {
             let label = meta_charset(&body[..body.len().min(1024)])?;
-            match Encoding::for_label(label.as_bytes()) {
-                // A meta tag cannot switch to UTF-16 (the bytes were read as ASCII to find it).
-                Some(found) => Some(found.output_encoding()),
+            match for_label(&label) {
+                Some(found) => Some(output_encoding(found)),
                 None => {
                     notes.push(format!("unknown charset label \"{label}\" in <meta>"));
                     None
                 }
             }
         })
-        .unwrap_or(UTF_8);
-    // Strips the BOM, replaces malformed sequences with U+FFFD: never fails.
-    let (text, _, malformed) = encoding.decode(body);
+        .unwrap_or("UTF-8");
+    // Strips a BOM of the encoding, replaces malformed sequences with U+FFFD: never fails.
+    let (text, malformed) = if encoding == "replacement" {
+        // The whole body is one error (the standard's replacement decoder).
+        (if body.is_empty() { String::new() } else { "\u{FFFD}".to_string() }, !body.is_empty())
+    } else {
+        backend::decode(encoding, body)
+    };
     if malformed {
-        notes.push(format!("malformed {} bytes replaced", encoding.name()));
+        notes.push(format!("malformed {encoding} bytes replaced"));
     }
-    let note =
-        if notes.is_empty() { None } else { Some(format!("{}; decoded as {}", notes.join("; "), encoding.name())) };
-    Decoded { text: text.into_owned(), encoding: encoding.name(), note }
+    let note = if notes.is_empty() { None } else { Some(format!("{}; decoded as {encoding}", notes.join("; "))) };
+    Decoded { text, encoding, note }
+}
+
+/// The native backend: `encoding_rs`, which implements the same standard.
+#[cfg(not(target_arch = "wasm32"))]
+mod backend {
+    use encoding_rs::Encoding;
+
+    pub fn for_label(label: &str) -> Option<&'static str> {
+        Encoding::for_label_no_replacement(label.as_bytes()).map(Encoding::name)
+    }
+
+    /// `name` is one of [`super::NAMES`] (it came from `for_label` or a BOM).
+    pub fn decode(name: &str, body: &[u8]) -> (String, bool) {
+        let encoding = Encoding::for_label(name.as_bytes()).unwrap_or(encoding_rs::UTF_8);
+        // Without BOM sniffing: the caller has chosen the encoding, BOM included.
+        let (text, malformed) = encoding.decode_with_bom_removal(body);
+        (text.into_owned(), malformed)
+    }
 }
 
 /// The `charset` parameter of a `Content-Type` value.
@@ -129,6 +205,22 @@ mod tests {
         let d = decode(b"ok", Some("text/html; charset=x-no-such-charset"));
         assert_eq!(d.encoding, "UTF-8");
         assert!(d.note.as_deref().unwrap_or("").contains("x-no-such-charset"), "{:?}", d.note);
+    }
+
+    #[test]
+    fn every_standard_name_is_known_to_the_native_backend_under_its_own_name() {
+        for name in NAMES {
+            assert_eq!(for_label(name), Some(name), "{name}");
+            assert_eq!(canonical_name(&name.to_ascii_lowercase()), Some(name));
+        }
+    }
+
+    #[test]
+    fn replacement_labels_decode_to_one_replacement_character() {
+        let d = decode(b"<p>hi", Some("text/html; charset=ISO-2022-KR"));
+        assert_eq!((d.encoding, d.text.as_str()), ("replacement", "\u{FFFD}"));
+        let meta = decode(b"<meta charset=hz-gb-2312>", None);
+        assert_eq!(meta.encoding, "UTF-8", "a meta tag cannot switch to replacement");
     }
 
     #[test]

@@ -27,11 +27,13 @@
 //! * [`crawler`] — the engine: workers, supervisor, stop, the queue budget.
 //! * [`fetching`] — one URL, carefully: robots.txt, a per-host slot
 //!   ([`politeness`]), the engine's timeout, retries with backoff ([`retry`]).
-//! * [`page`] — a fetched page: redirect outcome, decoding ([`decode`]),
-//!   links parsed in slices, each link followed or skipped for a reason.
+//! * [`page`] — a fetched page: redirect outcome, decoding ([`decode`]:
+//!   `encoding_rs` natively, the browser's `TextDecoder` in wasm), links
+//!   parsed in slices, each link followed or skipped for a reason.
 //! * [`robots`] — robots.txt per origin (RFC 9309).
 //! * `web` (wasm32 only) — `web-sys` fetch with one `AbortController` per
-//!   request, `setTimeout` clock, `spawn_local`, the JS API and panic banner.
+//!   request, `setTimeout` clock, `spawn_local`, `TextDecoder`, the JS API
+//!   and panic banner.
 //!
 //! # Errors
 //!

@@ -65,6 +65,11 @@ pub struct Options {
     pub max_body_bytes: u64,
     /// First retry delay; doubled each retry, with jitter.
     pub backoff_ms: u32,
+    /// How long a burst of parsing may run on the browser's thread before the
+    /// task yields the event loop back (`setTimeout(0)`). Small keeps the page
+    /// responsive; a huge value (60000) means, in effect, never yield — the
+    /// blocking behaviour the spinner scene shows.
+    pub parse_slice_ms: u32,
 }
 
 impl Default for Options {
@@ -86,6 +91,7 @@ impl Default for Options {
             robots: None,
             max_body_bytes: 10 * 1024 * 1024,
             backoff_ms: 500,
+            parse_slice_ms: 8,
         }
     }
 }
@@ -112,7 +118,7 @@ fn err(option: impl Into<String>, message: impl Into<String>) -> OptionsError {
 }
 
 /// The options `parse` accepts, for error messages.
-pub const KNOWN: [&str; 16] = [
+pub const KNOWN: [&str; 17] = [
     "roots",
     "maxTasks",
     "maxTries",
@@ -129,6 +135,7 @@ pub const KNOWN: [&str; 16] = [
     "robots",
     "maxBodyBytes",
     "backoffMs",
+    "parseSliceMs",
 ];
 
 impl Options {
@@ -168,6 +175,8 @@ impl Options {
                 "robots" => options.robots = if value.is_null() { None } else { Some(boolean(key, value)?) },
                 "maxBodyBytes" => options.max_body_bytes = int(key, value, 1, 1 << 30)?,
                 "backoffMs" => options.backoff_ms = int(key, value, 0, 600_000)? as u32,
+                // At least 1 ms: 0 would yield before every chunk, however small the page.
+                "parseSliceMs" => options.parse_slice_ms = int(key, value, 1, 60_000)? as u32,
                 _ => {
                     return Err(err(key, format!("unknown option (known: {})", KNOWN.join(", "))));
                 }
@@ -200,6 +209,7 @@ impl Options {
             "robots": self.robots,
             "maxBodyBytes": self.max_body_bytes,
             "backoffMs": self.backoff_ms,
+            "parseSliceMs": self.parse_slice_ms,
         })
     }
 }
@@ -303,7 +313,7 @@ mod tests {
     fn every_option_round_trips() {
         let text = r#"{"roots":["http://a/"],"maxTasks":3,"maxTries":2,"timeoutMs":500,"strict":false,
             "maxRedirect":0,"exclude":"\\.pdf$","depthLimit":2,"maxPages":50,"order":"dfs","respectNofollow":true,
-            "perHostConcurrency":2,"delayMs":100,"robots":true,"maxBodyBytes":1000,"backoffMs":10}"#;
+            "perHostConcurrency":2,"delayMs":100,"robots":true,"maxBodyBytes":1000,"backoffMs":10,"parseSliceMs":60000}"#;
         let o = Options::from_json(text).expect("valid");
         assert_eq!(o.exclude.as_ref().map(|e| e.pattern.as_str()), Some("\\.pdf$"));
         assert_eq!(Options::from_json(&o.to_value().to_string()).expect("round trip"), o);
@@ -311,5 +321,23 @@ mod tests {
             assert!(o.to_value().get(key).is_some(), "{key} is written back");
         }
         assert_eq!(Options::from_json("[1]").unwrap_err().option, "options");
+    }
+
+    #[test]
+    fn parse_slice_ms_is_parsed_and_validated() {
+        let o = Options::from_json(r#"{"roots":["http://a/"]}"#).expect("valid");
+        assert_eq!(o.parse_slice_ms, 8, "the default slice");
+        for n in [1, 50, 60_000] {
+            let o = Options::from_json(&format!(r#"{{"roots":["http://a/"],"parseSliceMs":{n}}}"#)).expect("valid");
+            assert_eq!(o.parse_slice_ms, n);
+            assert_eq!(o.to_value()["parseSliceMs"], n);
+        }
+        for bad in ["0", "60001", "-1", "1.5", "\"8\"", "null", "true"] {
+            let e = Options::from_json(&format!(r#"{{"roots":["http://a/"],"parseSliceMs":{bad}}}"#)).unwrap_err();
+            assert_eq!(e.option, "parseSliceMs", "{bad}");
+            assert!(e.to_string().starts_with("parseSliceMs: must be a whole number from 1 to 60000"), "{e}");
+        }
+        let e = Options::from_json(r#"{"roots":["http://a/"],"parseSlice":8}"#).unwrap_err();
+        assert!(e.to_string().contains("parseSliceMs"), "the unknown-option message lists it: {e}");
     }
 }

@@ -225,6 +225,11 @@ impl Scheduler {
         };
         let cell = self.cell(id).ok_or(StepError::NotReady(id))?;
         cell.held.set(false);
+        // A Step is called from its own turn of the event loop (a click, a
+        // timer): a fresh burst, so the task gets a whole slice. Measured
+        // from the wake instead, the time the task sat in the ready list
+        // would count as work, and even a tiny page would yield at once.
+        self.slice_start.set(self.clock.real_now_ms());
         self.recorder.trace(|| EventKind::Stepped { task: id });
         let waker = cell.exec_waker.borrow().clone();
         // Poll with the executor's own waker: whatever the task parks on

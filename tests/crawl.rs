@@ -5,10 +5,15 @@
 
 mod support;
 
+use crawlscope::env::{Clock, Env};
 use crawlscope::event::{EndReason, EventKind};
 use crawlscope::report::ReportBuilder;
+use crawlscope::{Crawl, Options};
+use futures::future::LocalBoxFuture;
 use sitegen::SiteConfig;
-use support::{expected, options, Sim, ORIGIN};
+use std::cell::Cell;
+use std::rc::Rc;
+use support::{expected, options, Sim, VirtualClock, ORIGIN};
 
 fn small() -> SiteConfig {
     SiteConfig { pages: 20, latency_ms: 100, ..SiteConfig::default() }
@@ -232,4 +237,50 @@ fn parents_and_depths_describe_a_spanning_tree() {
             }
         }
     }
+}
+
+/// Virtual time that also moves 1 ms each time it is read, as real time does
+/// while the engine works on a page, and counts the zero-length sleeps: the
+/// engine's yields to the event loop (`setTimeout(0)` in a browser).
+struct BusyClock {
+    inner: VirtualClock,
+    reads: Cell<u32>,
+    yields: Cell<u32>,
+}
+
+impl Clock for BusyClock {
+    fn now_ms(&self) -> f64 {
+        self.reads.set(self.reads.get() + 1);
+        self.inner.now() + f64::from(self.reads.get())
+    }
+
+    fn sleep(&self, ms: f64) -> LocalBoxFuture<'static, ()> {
+        if ms == 0.0 {
+            self.yields.set(self.yields.get() + 1);
+        }
+        self.inner.sleep(ms)
+    }
+}
+
+/// Crawl the 2 MiB page alone with `extra` options; how many times parsing yielded.
+fn yields_parsing_huge(extra: &str) -> u32 {
+    let mut sim = Sim::new(small());
+    let clock = Rc::new(BusyClock { inner: sim.clock.clone(), reads: Cell::new(0), yields: Cell::new(0) });
+    let env = Env { clock: clock.clone(), ..sim.env() };
+    let json = format!(r#"{{"roots":["{ORIGIN}/huge"],"maxPages":1{extra}}}"#);
+    let options = Options::from_json(&json).unwrap_or_else(|e| panic!("test options are valid: {e}"));
+    let crawl = Crawl::start(options, env);
+    let c = crawl.clone();
+    sim.run_until(move || c.is_finished());
+    assert_eq!(crawl.report().pages[0].outcome, "done");
+    clock.yields.get()
+}
+
+#[test]
+fn parse_slice_ms_decides_how_often_parsing_yields() {
+    let sliced = yields_parsing_huge("");
+    assert!(sliced >= 10, "the default 8 ms slice yields between the chunks of a 2 MiB page ({sliced} yields)");
+    assert_eq!(yields_parsing_huge(r#","parseSliceMs":60000"#), 0, "a 60 s slice never yields");
+    let e = Options::from_json(&format!(r#"{{"roots":["{ORIGIN}/"],"parseSliceMs":0}}"#)).unwrap_err();
+    assert_eq!(e.option, "parseSliceMs");
 }

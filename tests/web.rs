@@ -204,6 +204,12 @@ async fn a_dropped_connection_and_a_redirect_loop_are_the_same_type_error() {
     let latin1 = report.pages.iter().find(|p| p.url.ends_with("/charset/latin1")).expect("latin1 page");
     assert_eq!(latin1.encoding.as_deref(), Some("windows-1252"));
     assert!(latin1.links.iter().any(|l| l.ends_with("/charset/caf%C3%A9")), "{:?}", latin1.links);
+    let page = |path: &str| report.pages.iter().find(|p| p.url.ends_with(path)).unwrap_or_else(|| panic!("{path}"));
+    let sjis = page("/charset/meta-sjis");
+    assert_eq!(sjis.encoding.as_deref(), Some("Shift_JIS"));
+    assert!(sjis.links.iter().any(|l| l.ends_with("/charset/%E3%81%82")), "{:?}", sjis.links);
+    assert_eq!(page("/charset/bom-utf16").encoding.as_deref(), Some("UTF-16LE"));
+    assert_eq!(page("/charset/unknown-label").encoding.as_deref(), Some("UTF-8"));
 }
 
 fn console_log(message: &str) {
@@ -214,4 +220,36 @@ fn console_log(message: &str) {
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = log)]
     fn web_sys_console_log(message: &str);
+}
+
+/// The browser decodes with its own `TextDecoder` (src/web/charset.rs); these
+/// are the native backend's cases (src/decode.rs), which must come out the same.
+#[wasm_bindgen_test]
+fn text_decoder_agrees_with_the_native_backend() {
+    use crawlscope::decode::decode;
+    let d = decode("héllo".as_bytes(), Some("text/html"));
+    assert_eq!((d.text.as_str(), d.encoding, d.note), ("héllo", "UTF-8", None));
+    let d = decode(b"<meta charset=utf-8>caf\xe9", Some("text/html; charset=ISO-8859-1"));
+    assert_eq!((d.encoding, d.text.ends_with("café")), ("windows-1252", true));
+    let d =
+        decode(b"<!doctype html><META http-equiv=content-type content=\"text/html; charset=Shift_JIS\">\x82\xa0", None);
+    assert_eq!((d.encoding, d.text.ends_with('あ')), ("Shift_JIS", true));
+    let mut body = vec![0xFF, 0xFE];
+    body.extend("<a>".encode_utf16().flat_map(u16::to_le_bytes));
+    let d = decode(&body, Some("text/html; charset=windows-1252"));
+    assert_eq!((d.encoding, d.text.as_str()), ("UTF-16LE", "<a>"));
+    let d = decode(b"ok", Some("text/html; charset=x-no-such-charset"));
+    assert_eq!(d.encoding, "UTF-8");
+    assert!(d.note.as_deref().unwrap_or("").contains("x-no-such-charset"), "{:?}", d.note);
+    let d = decode(b"<p>hi", Some("text/html; charset=ISO-2022-KR"));
+    assert_eq!((d.encoding, d.text.as_str()), ("replacement", "\u{FFFD}"));
+    let d = decode(b"ok \xff\xfe\xfd", Some("text/html; charset=utf-8"));
+    assert_eq!(d.note.as_deref(), Some("malformed UTF-8 bytes replaced; decoded as UTF-8"));
+    assert!(d.text.starts_with("ok \u{FFFD}"));
+    for name in crawlscope::decode::NAMES {
+        if name != "replacement" {
+            let d = decode(b"a", Some(&format!("text/html; charset={}", name.to_ascii_lowercase())));
+            assert_eq!(d.encoding, name, "every standard label is known to TextDecoder under the standard's name");
+        }
+    }
 }

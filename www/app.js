@@ -8,9 +8,10 @@
 import { load } from './crawlscope.js';
 import { ResultsTable } from './table.js';
 import { Controls } from './stepping.js';
-import { readForm, clearErrors, showError, countSet, wireForm } from './options.js';
+import { readForm, clearErrors, showError, countSet, wireForm, parseRoots } from './options.js';
 import { saveFile, fileName, reportCsv, MAX_REPORT_BYTES } from './export.js';
 import { Picture } from './picture.js';
+import { wireCopyEmbed, wireScenes } from './page-embed.js';
 
 const $ = (id) => document.getElementById(id);
 const rootInput = $('root');
@@ -95,13 +96,32 @@ function follow(view) {
 
 // ------------------------------------------------------------ controls
 
-function startFromForm(api) {
+async function startFromForm(api) {
   clearErrors();
   try {
-    api.start(readForm());
+    const options = readForm();
+    // The in-browser site answers only once its service worker controls this page.
+    if (options.roots.some((root) => root.startsWith(`${api.virtualSite.origin}/`))) {
+      $('crawl').disabled = true;
+      try {
+        await api.virtualSite.ready();
+      } catch (e) {
+        throw Object.assign(new Error(e.message ?? String(e)), { option: 'roots' });
+      } finally {
+        $('crawl').disabled = false;
+      }
+    }
+    api.start(options);
   } catch (e) {
     showError(e); // next to the field the engine names, never the banner: a typo is not a crash
   }
+}
+
+/** Where scenes find the generated site: the local test site under `cargo xtask serve`, else the in-browser one. */
+async function sceneSite(api, nativeSite) {
+  if (nativeSite) return { base: nativeSite, label: '' };
+  await api.virtualSite.ready();
+  return { base: `${api.virtualSite.origin}/`, label: api.virtualSite.label };
 }
 
 // ------------------------------------------------------------ reports in and out
@@ -136,21 +156,36 @@ function refreshReportButtons(api) {
   for (const id of ['export-json', 'export-csv', 'export-text']) $(id).disabled = none;
 }
 
-async function defaultRoot() {
-  // `cargo xtask serve` answers config.json with the test site's URL; a
-  // plain static host has none, and the field stays empty.
+/**
+ * `cargo xtask serve` answers config.json with the test site's URL; a plain
+ * static host has none, and the page offers the in-browser site instead.
+ */
+async function nativeSiteUrl() {
   try {
     const response = await fetch('config.json', { cache: 'no-store' });
-    if (!response.ok) return;
+    if (!response.ok) return null;
     const config = await response.json();
-    if (typeof config.siteUrl === 'string' && !rootInput.value) rootInput.value = config.siteUrl;
-  } catch { /* no config: nothing to prefill */ }
+    return typeof config.siteUrl === 'string' ? config.siteUrl : null;
+  } catch {
+    return null; // no config: a static host
+  }
+}
+
+function showSiteLabel(api) {
+  const roots = parseRoots(rootInput.value);
+  const virtual = roots.some((root) => root.startsWith(`${api.virtualSite.origin}/`));
+  $('site-label').textContent = virtual ? api.virtualSite.label : '';
 }
 
 async function main() {
   setState('loading');
-  const [api] = await Promise.all([load(), defaultRoot()]);
+  const [api, nativeSite] = await Promise.all([load(), nativeSiteUrl()]);
   window.crawlscope = api;
+  if (!rootInput.value) rootInput.value = nativeSite ?? api.virtualSite.root({ pages: 30, latency: 100 });
+  showSiteLabel(api);
+  rootInput.addEventListener('input', () => showSiteLabel(api));
+  wireCopyEmbed(api, nativeSite);
+  wireScenes(api, () => sceneSite(api, nativeSite));
   picture = new Picture();
   if (new URLSearchParams(location.search).get('log') === '1') $('log-events').checked = true;
   controls = new Controls(api, () => {

@@ -5,6 +5,9 @@
 
 import init, { startCrawl, openReplay, panicForTesting } from '../pkg/crawlscope.js';
 import { normaliseReport } from './export.js';
+import {
+  VIRTUAL_ORIGIN, LABEL, SIMULATED, virtualRoot, isVirtual, ensureVirtualSite, virtualSiteReady, trackVirtualCrawl,
+} from './virtualsite.js';
 
 /** Wrap a wasm CrawlHandle into the documented handle object. */
 function wrapCrawl(handle, options) {
@@ -88,6 +91,21 @@ function wrapReport(report) {
   };
 }
 
+/**
+ * A root on the virtual site is answered only once its service worker
+ * controls this page; before that the fetch would go to the real network and
+ * fail as an unreachable host. Say so up front, naming the fix. Returns
+ * whether the crawl is of the virtual site.
+ */
+function requireVirtualSite(roots) {
+  const root = Array.isArray(roots) ? roots.find(isVirtual) : undefined;
+  if (root === undefined || virtualSiteReady()) return root !== undefined;
+  throw Object.assign(
+    new Error(`roots: ${root} is on the virtual site, which a service worker answers, and it does not control this page yet: await crawlscope.virtualSite.ready() first`),
+    { option: 'roots' },
+  );
+}
+
 /** Listeners told when a crawl or replay becomes the current one. */
 const listeners = new Set();
 
@@ -96,14 +114,21 @@ export const api = {
   version: 1,
   /** The most recent crawl or replay (what pause/step/... below act on). */
   current: null,
-  /** Start a crawl and return its handle; throws an Error naming a bad option. */
-  start(options) {
+  /**
+   * Start a crawl and return its handle; throws an Error naming a bad option.
+   * With `{ current: false }` the crawl runs in the background: it does not
+   * become `current`, so the page does not draw it (a scene that measures
+   * the main thread must not measure the page's drawing of its own crawl).
+   */
+  start(options, { current = true } = {}) {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw Object.assign(new TypeError('options: expected an object like { roots: ["https://example.com/"] }'),
         { option: 'options' });
     }
+    const virtual = requireVirtualSite(options.roots);
     const handle = wrapCrawl(startCrawl(JSON.stringify(options)), options);
-    this.setCurrent(handle);
+    if (virtual) trackVirtualCrawl(handle.done);
+    if (current) this.setCurrent(handle);
     return handle;
   },
   /** Run a crawl to its end; resolves with the Report. */
@@ -142,6 +167,20 @@ export const api = {
   events(from = 0) { return this.current?.events(from) ?? []; },
   report() { return this.current?.report() ?? null; },
   stop() { return this.current?.stop?.(); },
+  /**
+   * The virtual site: a generated site at `origin` answered by a service
+   * worker in this browser. `root({ pages, latency, seed, links })` is a
+   * site's URL; `await ready()` once before crawling it (it explains, in its
+   * Error, when this page cannot have the worker); `label` captions the picture.
+   */
+  virtualSite: {
+    origin: VIRTUAL_ORIGIN,
+    root: virtualRoot,
+    ready: ensureVirtualSite,
+    label: LABEL,
+    simulated: SIMULATED,
+    isVirtual,
+  },
   /** Test hook: make the wasm module panic on purpose (the page then shows its error banner). */
   panicForTesting(message = 'panic requested by a test') { panicForTesting(String(message)); },
   setCurrent(handle) {

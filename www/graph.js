@@ -47,9 +47,11 @@ export class TaskGraph {
     }
     const depths = [...byDepth.keys()].sort((a, b) => a - b);
     let x = 0;
+    let rows = 1;
     this.positions = new Map();
     for (const d of depths) {
       const nodes = byDepth.get(d);
+      rows = Math.max(rows, Math.min(nodes.length, PER_COLUMN));
       nodes.forEach((n, i) => {
         const sub = Math.floor(i / PER_COLUMN);
         this.positions.set(n.url, { x: x + sub * SUB_WIDTH, y: (i % PER_COLUMN) * ROW, n });
@@ -57,6 +59,7 @@ export class TaskGraph {
       x += Math.ceil(nodes.length / PER_COLUMN) * SUB_WIDTH + COLUMN_GAP;
     }
     this.width = x;
+    this.height = rows * ROW; // the tallest column: a small crawl is fitted to its own size
   }
 
   resize() {
@@ -74,7 +77,7 @@ export class TaskGraph {
   fit() {
     const { width, height } = this.canvas.getBoundingClientRect();
     const w = Math.max(this.width, 1);
-    const h = PER_COLUMN * ROW;
+    const h = Math.max(this.height ?? 0, ROW);
     const k = Math.min(2, Math.max(0.05, Math.min((width - 48) / w, (height - 48) / h)));
     this.view = { x: 24, y: 24, k };
   }

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod charset;
 pub mod clock;
 pub mod fetch;
 pub mod panic;

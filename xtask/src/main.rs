@@ -8,6 +8,7 @@ mod cmd;
 mod dwarf;
 mod ensure;
 mod page;
+mod size;
 mod test;
 
 use std::path::PathBuf;
@@ -47,7 +48,7 @@ enum Task {
     },
     /// Run every test layer (native, wasm in Chromium, end-to-end with Playwright).
     Test,
-    /// Build for release and print the raw and gzip -9 size of each file the page loads.
+    /// Build for release and print gzip -9 bytes: each file, before Play, after the first crawl starts, in all.
     Size,
     /// Measure the release build in headless Chromium and print one table (see BENCHMARKS.md).
     Bench {
@@ -64,7 +65,7 @@ fn main() -> ExitCode {
         Task::Build { debug } => page::build(profile(debug)),
         Task::Serve { port, site_port, debug } => serve(port, site_port, profile(debug)),
         Task::Test => test::all(),
-        Task::Size => page::size(),
+        Task::Size => size::size(),
         Task::Bench { quick } => bench::run_bench(quick),
     };
     match result {

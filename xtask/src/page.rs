@@ -2,7 +2,8 @@
 //!
 //! dist/ holds exactly what a static host needs: `index.html`, `www/`, and
 //! `pkg/` (wasm-bindgen's `crawlscope.js` + `crawlscope_bg.wasm`), all linked
-//! with relative URLs so it works from any path.
+//! with relative URLs so it works from any path; plus the virtual site's
+//! service worker `sw.js` and its wasm in `pkg-site/` ([`virtual_site`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,8 @@ use std::process::Command;
 
 use crate::cmd::{run, step};
 use crate::{ensure, root, target_dir, Result};
+
+mod virtual_site;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Profile {
@@ -51,29 +54,22 @@ pub fn build(profile: Profile) -> Result {
     bindgen.args(["--target", "web", "--no-typescript", "--out-dir"]).arg(dist.join("pkg"));
     if profile == Profile::Debug {
         bindgen.arg("--keep-debug");
+    } else {
+        // Function names (~42 KB gzip) serve only stack traces; the debug build keeps them.
+        bindgen.args(["--remove-name-section", "--remove-producers-section"]);
     }
     run(bindgen.arg(&wasm))?;
 
     copy(&index, &dist.join("index.html"))?;
+    // The compact page tutorials put in an iframe (or <crawl-scope> does).
+    copy(&root().join("embed.html"), &dist.join("embed.html"))?;
     let www = root().join("www");
     if www.is_dir() {
         copy_dir(&www, &dist.join("www"))?;
     }
+    // The site `site=virtual` crawls: a service worker and sitegen in wasm.
+    virtual_site::build(&dist)?;
     println!("    built {}", dist.display());
-    Ok(())
-}
-
-/// Prints the raw and gzip -9 size of every file in dist/ (all of which the
-/// page loads), because download size is what a visitor waits for.
-pub fn size() -> Result {
-    build(Profile::Release)?;
-    let files = file_sizes(&dist_dir())?;
-    println!("{:<40} {:>12} {:>12}", "file", "raw bytes", "gzip -9");
-    for file in &files {
-        println!("{:<40} {:>12} {:>12}", file.name, file.raw, file.gzip);
-    }
-    let (raw_total, gzip_total) = totals(&files);
-    println!("{:<40} {raw_total:>12} {gzip_total:>12}", "total");
     Ok(())
 }
 

@@ -1,0 +1,166 @@
+// The embed on a plain static host under a sub-path, with no native server:
+// embed.html with fragment settings (good and bad), the click-to-load
+// facade, a replayed trace, two <crawl-scope> elements on one page, and the
+// full page's "Copy embed code".
+const path = require('node:path');
+const zlib = require('node:zlib');
+const { test, expect } = require('@playwright/test');
+const { serveStatic } = require('./static-server');
+
+// xtask builds dist/ before the e2e layer; DIST_DIR points elsewhere to try a copy.
+const DIST = process.env.DIST_DIR ?? path.resolve(__dirname, '../../dist');
+const PREFIX = '/tutorials/async/crawlscope/';
+const SHOTS = path.resolve(__dirname, '../../artifacts/e2e');
+
+let server;
+test.beforeAll(async () => { server = await serveStatic(DIST, PREFIX); });
+test.afterAll(async () => { await server?.close(); });
+
+let pageErrors;
+test.beforeEach(async ({ page }) => {
+  pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+});
+test.afterEach(async () => { expect(pageErrors).toEqual([]); });
+
+/** The pages the virtual site says a crawl of `knobs` must find (asked from a page it controls). */
+async function virtualExpected(frame, knobs) {
+  return frame.evaluate(async (base) => {
+    const response = await fetch(`https://site.crawlscope.test/__expected?base=${encodeURIComponent(base)}`);
+    return response.json();
+  }, `/s/${knobs}/`);
+}
+
+test('the facade loads no wasm before Play, then Play crawls the in-browser site', async ({ page }) => {
+  const before = [];
+  let played = false;
+  page.on('response', async (response) => {
+    if (played || !response.url().startsWith(server.url)) return;
+    const body = await response.body().catch(() => Buffer.alloc(0));
+    before.push({ url: response.url().slice(server.url.length), gzip: zlib.gzipSync(body, { level: 9 }).length });
+  });
+  await page.goto(`${server.url}embed.html#site=virtual&pages=12&latency=20&maxTasks=3`);
+  await expect(page.locator('#facade-summary')).toContainText('12-page site');
+  await expect(page.locator('#play-embed')).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  played = true;
+  const names = before.map((r) => r.url);
+  expect(names).toContain('embed.html');
+  expect(names.filter((n) => n.endsWith('.wasm') || n.startsWith('pkg'))).toEqual([]);
+  const gzip = before.reduce((sum, r) => sum + r.gzip, 0);
+  console.log(`    before Play: ${names.length} files, ${gzip} bytes gzip -9 (${names.join(', ')})`);
+
+  const elsewhere = [];
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(server.url) && !url.startsWith('https://site.crawlscope.test/')) elsewhere.push(url);
+  });
+  await page.locator('#play-embed').click();
+  await expect(page.locator('#crawl-state')).toHaveText('done', { timeout: 30_000 });
+  expect(elsewhere).toEqual([]); // the static host and the in-browser site: no server of crawlscope's own
+  const expected = await virtualExpected(page, 'pages=12;latency=20;seed=1');
+  const report = await page.evaluate(() => window.crawlscope.report());
+  expect(report.pages.map((p) => p.url).sort()).toEqual(expected.map((p) => p.url).sort());
+  await expect(page.locator('#site-label')).toContainText('simulated');
+  await page.screenshot({ path: path.join(SHOTS, 'embed-crawl.png') });
+});
+
+test('bad fragment settings are named in the embed, which still plays with the rest', async ({ page }) => {
+  await page.goto(`${server.url}embed.html#maxTasks=lots&colour=red&view=graph&site=virtual&pages=5&latency=0`);
+  const message = page.locator('#embed-message');
+  await expect(message).toBeVisible();
+  await expect(message).toContainText('maxTasks must be a whole number from 1 to 256, got `lots`');
+  await expect(message).toContainText('unknown setting `colour`');
+  await expect(page.locator('#play-embed')).toBeVisible();
+  await page.screenshot({ path: path.join(SHOTS, 'embed-bad-settings.png') });
+  await page.locator('#play-embed').click();
+  await expect(page.locator('#crawl-state')).toHaveText('done', { timeout: 30_000 });
+  await expect(page.locator('#lanes')).toBeHidden(); // view=graph applied
+  await expect(page.locator('#graph')).toBeVisible();
+});
+
+test('autoplay caps maxPages and a speed steps the crawl through its polls', async ({ page }) => {
+  await page.goto(`${server.url}embed.html#site=virtual&pages=300&latency=0&autoplay=1&speed=max&maxTasks=2`);
+  await expect(page.locator('#embed-message')).toContainText('autoplay crawls at most 200 pages');
+  await expect(page.locator('#crawl-state')).toHaveText('done', { timeout: 60_000 });
+  const report = await page.evaluate(() => window.crawlscope.report());
+  expect(report.endReason).toBe('maxPages');
+  expect(report.pages.length).toBeLessThanOrEqual(200);
+  const steps = await page.locator('#step-info li').count();
+  expect(steps).toBeGreaterThan(0); // the last step's summary is shown
+});
+
+test('a recorded log replays from trace= at step=', async ({ page, browser }) => {
+  await page.goto(`${server.url}embed.html#site=virtual&pages=6&latency=0&autoplay=1`);
+  await expect(page.locator('#crawl-state')).toHaveText('done', { timeout: 30_000 });
+  const log = await page.evaluate(() => JSON.stringify(window.crawlscope.current.log()));
+  // A fresh context, with no service worker in the way of routing: the log is "hosted" beside the embed.
+  const context = await browser.newContext();
+  try {
+    const replay = await context.newPage();
+    replay.on('pageerror', (error) => pageErrors.push(error.message));
+    await replay.route(`${server.url}logs/demo.json`, (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: log }));
+    await replay.goto(`${server.url}embed.html#trace=logs/demo.json&step=5`);
+    await expect(replay.locator('#facade-summary')).toContainText('Replay a recorded crawl from step 5');
+    await replay.locator('#play-embed').click();
+    await expect(replay.locator('#replay-pos')).toHaveText(/^step 5 \/ \d+$/);
+    await replay.locator('#replay-forward').click();
+    await expect(replay.locator('#replay-pos')).toHaveText(/^step 6 \//);
+    await replay.screenshot({ path: path.join(SHOTS, 'embed-replay.png') });
+  } finally {
+    await context.close();
+  }
+});
+
+test('two <crawl-scope> elements on one page crawl independently and their events bubble', async ({ page }) => {
+  const tag = (attrs) => `<crawl-scope ${attrs}></crawl-scope>`;
+  const html = `<!doctype html><meta charset="utf-8"><title>A tutorial</title>
+    <script type="module" src="crawlscope/www/crawl-scope.js"></script>
+    <article><h1>Async crawling</h1>
+      ${tag('id="a" site="virtual" pages="6" latency="10" max-tasks="2" autoplay height="360"')}
+      ${tag('id="b" site="virtual" pages="9" latency="10" max-tasks="1" autoplay speed="max" height="360"')}
+    </article>
+    <script>
+      window.seen = { done: [], steps: {} };
+      document.addEventListener('crawlscope-done', (e) => window.seen.done.push({ id: e.target.id, pages: e.detail.pages }));
+      document.addEventListener('crawlscope-step', (e) => { window.seen.steps[e.target.id] = (window.seen.steps[e.target.id] ?? 0) + 1; });
+    </script>`;
+  const host = new URL('../tutorial.html', server.url).href; // same host, another path: a blog beside the embed
+  await page.route(host, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: html }));
+  await page.goto(host);
+  await page.waitForFunction(() => window.seen.done.length === 2, null, { timeout: 60_000 });
+  const seen = await page.evaluate(() => window.seen);
+  const frames = page.frames().filter((f) => f.url().includes('embed.html'));
+  expect(frames.length).toBe(2);
+  const a = await virtualExpected(frames[0], 'pages=6;latency=10;seed=1');
+  const b = await virtualExpected(frames[0], 'pages=9;latency=10;seed=1');
+  const byId = Object.fromEntries(seen.done.map((d) => [d.id, d.pages]));
+  expect(byId).toEqual({ a: a.length, b: b.length });
+  expect(seen.steps.b).toBeGreaterThan(0); // b was stepped (speed=max): each poll came out as an event
+  expect(seen.steps.a ?? 0).toBe(0); // a ran freely: no steps
+  const iframe = await page.evaluate(() => document.getElementById('a').iframeTag);
+  expect(iframe).toContain('embed.html#site=virtual&amp;pages=6&amp;latency=10&amp;maxTasks=2&amp;autoplay=1');
+  console.log(`    <crawl-scope id="a"> as an iframe: ${iframe}`);
+  await page.screenshot({ path: path.join(SHOTS, 'embed-two-elements.png'), fullPage: true });
+});
+
+test('the full page on a static host defaults to the in-browser site and copies an embed tag', async ({ page }) => {
+  await page.goto(`${server.url}index.html`);
+  await page.waitForFunction(() => window.crawlscope !== undefined);
+  await expect(page.locator('#root')).toHaveValue('https://site.crawlscope.test/s/pages=30;latency=100;seed=1/');
+  await page.locator('#max-tasks').fill('3');
+  await page.locator('#scene-select').selectOption('bulk');
+  await page.locator('#copy-embed').click();
+  const code = page.locator('#embed-code');
+  await expect(code).toBeVisible();
+  const tag = await code.inputValue();
+  expect(tag).toBe(`<iframe src="${server.url}embed.html#site=virtual&amp;pages=30&amp;latency=100&amp;seed=1&amp;`
+    + 'maxTasks=3&amp;scene=bulk" title="crawlscope: a web crawler\'s tasks on the event loop" width="100%" '
+    + 'height="520" style="border:0" loading="lazy"></iframe>');
+  console.log(`    copied: ${tag}`);
+  const src = /src="([^"]+)"/.exec(tag)[1].replace(/&amp;/g, '&');
+  await page.goto(src);
+  await expect(page.locator('#facade-summary')).toContainText('Scene — bulk requests');
+  await expect(page.locator('#embed-message')).toBeHidden();
+});

@@ -1,0 +1,28 @@
+// How a tutorial's TypeScript uses crawlscope's published types. It is only
+// compiled (tsc --noEmit, strict), never run: a wrong or missing type fails
+// the types test in tests/e2e/types.spec.js.
+import type { CrawlScopeElement, CrawlscopeDoneDetail } from '../../www/types/crawl-scope';
+import type { CrawlOptions, Report, CrawlHandle } from '../../www/types/crawlscope';
+
+const options: CrawlOptions = { roots: ['https://site.crawlscope.test/s/pages=30;latency=300;seed=1/'], maxTasks: 3, order: 'bfs' };
+
+export async function crawlOnce(): Promise<number> {
+  await window.crawlscope.virtualSite.ready();
+  const handle: CrawlHandle = window.crawlscope.start(options);
+  handle.pause();
+  const polled: number = handle.step();
+  handle.resume();
+  const report: Report = await handle.done;
+  const failed: number = report.counters.failed;
+  return report.pages.length + failed + polled;
+}
+
+export function listen(): string {
+  const element: CrawlScopeElement | null = document.querySelector('crawl-scope');
+  element?.addEventListener('crawlscope-done', (event) => {
+    const detail: CrawlscopeDoneDetail = event.detail;
+    console.log(detail.pages, detail.endReason);
+  });
+  element?.addEventListener('crawlscope-step', (event) => console.log(event.detail.lines?.join('\n')));
+  return element?.iframeTag ?? '';
+}

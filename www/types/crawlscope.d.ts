@@ -1,0 +1,195 @@
+// Types of window.crawlscope, the JS API over the crawler (www/crawlscope.js).
+// Everything crosses the wasm boundary as JSON, so these are plain objects.
+
+export interface CrawlOptions {
+  /** Start URLs (required). */
+  roots: string[];
+  maxTasks?: number;
+  maxTries?: number;
+  timeoutMs?: number;
+  strict?: boolean;
+  /** 0 refuses every redirect; anything else lets the browser follow up to 20 hops. */
+  maxRedirect?: number;
+  /** A regex-lite pattern searched in the whole URL. */
+  exclude?: string;
+  depthLimit?: number;
+  maxPages?: number;
+  order?: 'bfs' | 'dfs';
+  respectNofollow?: boolean;
+  perHostConcurrency?: number;
+  delayMs?: number;
+  /** Obey robots.txt; unset: on for every host but loopback ones. */
+  robots?: boolean;
+  maxBodyBytes?: number;
+  backoffMs?: number;
+  /** How long parsing runs before it yields to the event loop. */
+  parseSliceMs?: number;
+}
+
+/** Thrown by start() for a bad option: `option` names it (`roots[1]`, `maxTasks`, …). */
+export interface OptionsError extends Error {
+  option: string;
+}
+
+export interface PageReport {
+  url: string;
+  aliases: string[];
+  status: number | null;
+  contentType: string | null;
+  encoding: string | null;
+  size: number | null;
+  links: string[];
+  newLinks: number;
+  error: string | null;
+  tries: number;
+  depth: number;
+  parent: string | null;
+  startMs: number | null;
+  endMs: number | null;
+  outcome: string;
+  truncated: boolean;
+  encodingNote: string | null;
+  canonical: string | null;
+  skips: Record<string, number>;
+}
+
+export interface Report {
+  version: number;
+  pages: PageReport[];
+  counters: Record<'queued' | 'inFlight' | 'done' | 'failed' | 'waiting' | 'skipped' | 'notCrawled', number> &
+    Record<string, number>;
+  elapsedMs: number;
+  maxTasks: number;
+  finished: boolean;
+  endReason: 'complete' | 'stopped' | 'maxPages' | null;
+  skips: Record<string, number>;
+  /** The seed crawler's text report. */
+  text: string;
+}
+
+/** One event of the log (see the README for every `type`). */
+export interface CrawlEvent {
+  type: string;
+  tMs: number;
+  task?: number;
+  url?: string;
+  [field: string]: unknown;
+}
+
+export interface WakeCause {
+  kind: 'task' | 'selfWake' | 'network' | 'timer' | 'external';
+  task?: number;
+}
+
+export interface ReadyTask {
+  task: number;
+  awaiting: string | null;
+  wokenBy: WakeCause | null;
+}
+
+export interface TaskDetail {
+  task: number;
+  name: string;
+  state: string;
+  awaiting: string | null;
+  polls: number;
+  wakes: number;
+  wokenBy: Record<string, number>;
+  lastWokenBy: WakeCause | null;
+  totalMs: number;
+  runningMs: number;
+  queuedMs: number;
+  waitingMs: number;
+  pages: number;
+  [field: string]: unknown;
+}
+
+interface View {
+  report(): Report;
+  tasks(): TaskDetail[];
+  task(idOrUrl: number | string): unknown;
+  ready(): ReadyTask[];
+  events(from?: number): CrawlEvent[];
+  readonly eventCount: number;
+  readonly finished: boolean;
+}
+
+export interface CrawlHandle extends View {
+  kind: 'crawl';
+  options: CrawlOptions;
+  stop(): void;
+  pause(): void;
+  resume(): void;
+  readonly paused: boolean;
+  /** While paused, poll one ready task once; returns its id. */
+  step(taskId?: number): number;
+  /** Move a frozen clock to the next engine timer; the ms skipped or null. */
+  skipTime(): number | null;
+  readonly originMs: number;
+  /** The recorded log (a versioned object; JSON.stringify it to save). */
+  log(): object;
+  done: Promise<Report>;
+}
+
+export interface ReplayHandle extends View {
+  kind: 'replay';
+  seek(step: number): number;
+  stepForward(): number;
+  stepBack(): number;
+  readonly position: number;
+  readonly steps: number;
+  readonly polledTask: number | null;
+  log(): object;
+}
+
+export interface ReportView extends View {
+  kind: 'report';
+}
+
+export type CurrentView = CrawlHandle | ReplayHandle | ReportView;
+
+export interface VirtualSite {
+  /** `https://site.crawlscope.test`: answered by the playground's service worker. */
+  origin: string;
+  /** The generated site's URL for these knobs. */
+  root(knobs?: { pages?: number; latency?: number; seed?: number; links?: number }): string;
+  /** Register the worker and wait until it controls this page; rejects with a message saying why not. */
+  ready(): Promise<unknown>;
+  /** What the picture says about a virtual crawl (simulated latency and connection cap). */
+  label: string;
+  /** What the worker simulates that a real network would impose. */
+  simulated: { perHostCap: number };
+  /** Whether a URL (or a root without a scheme) is on the virtual site. */
+  isVirtual(url: string): boolean;
+}
+
+export interface CrawlscopeApi {
+  version: 1;
+  current: CurrentView | null;
+  /** `{ current: false }`: a background crawl that does not become `current` (the page does not draw it). */
+  start(options: CrawlOptions, settings?: { current?: boolean }): CrawlHandle;
+  crawl(options: CrawlOptions): Promise<Report>;
+  replay(log: object | string): ReplayHandle;
+  showReport(report: object | string): Report;
+  pause(): void;
+  resume(): void;
+  step(taskId?: number): number | undefined;
+  ready(): ReadyTask[];
+  tasks(): TaskDetail[];
+  task(idOrUrl: number | string): unknown;
+  events(from?: number): CrawlEvent[];
+  report(): Report | null;
+  stop(): void;
+  onCurrent(listener: (view: CurrentView) => void): () => boolean;
+  virtualSite: VirtualSite;
+  panicForTesting(message?: string): never;
+}
+
+declare global {
+  interface Window {
+    crawlscope: CrawlscopeApi;
+  }
+  interface WindowEventMap {
+    'crawlscope-ready': CustomEvent<CrawlscopeApi>;
+  }
+}
