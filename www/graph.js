@@ -24,7 +24,28 @@ export class TaskGraph {
     this.highlight = new Set();
     this.drawnVersion = -1;
     this.positions = new Map();
+    /**
+     * The canvas's CSS size, kept by a ResizeObserver: asking
+     * getBoundingClientRect() every frame would force a layout each time the
+     * page changed anything (the table, the counters) since the last frame.
+     */
+    this.size = null;
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver(() => {
+        this.size = null;
+        this.draw(true);
+      }).observe(canvas);
+    }
     this.listen();
+  }
+
+  /** The canvas's CSS size: measured once per resize, not per frame. */
+  cssSize() {
+    if (!this.size) {
+      const { width, height } = this.canvas.getBoundingClientRect();
+      this.size = { width, height };
+    }
+    return this.size;
   }
 
   setModel(model) {
@@ -64,7 +85,7 @@ export class TaskGraph {
 
   resize() {
     const ratio = window.devicePixelRatio || 1;
-    const { width, height } = this.canvas.getBoundingClientRect();
+    const { width, height } = this.cssSize();
     if (this.canvas.width !== Math.round(width * ratio) || this.canvas.height !== Math.round(height * ratio)) {
       this.canvas.width = Math.round(width * ratio);
       this.canvas.height = Math.round(height * ratio);
@@ -75,7 +96,7 @@ export class TaskGraph {
 
   /** Zoom to fit everything (until the user pans or zooms). */
   fit() {
-    const { width, height } = this.canvas.getBoundingClientRect();
+    const { width, height } = this.cssSize();
     const w = Math.max(this.width, 1);
     const h = Math.max(this.height ?? 0, ROW);
     const k = Math.min(2, Math.max(0.05, Math.min((width - 48) / w, (height - 48) / h)));
@@ -148,7 +169,7 @@ export class TaskGraph {
     if (k >= 1.4) {
       ctx.fillStyle = '#333';
       ctx.font = '11px system-ui, sans-serif';
-      const { width, height } = this.canvas.getBoundingClientRect();
+      const { width, height } = this.cssSize();
       for (const [, p] of this.positions) {
         const [x, y] = at(p);
         if (x < -50 || y < -10 || x > width || y > height) continue;

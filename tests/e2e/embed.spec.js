@@ -164,3 +164,34 @@ test('the full page on a static host defaults to the in-browser site and copies 
   await expect(page.locator('#facade-summary')).toContainText('Scene — bulk requests');
   await expect(page.locator('#embed-message')).toBeHidden();
 });
+
+test.describe('each scene in the embed, on the in-browser site', () => {
+  test.use({ viewport: { width: 820, height: 640 } }); // about what a tutorial column gives an iframe
+
+  test('bulk: three ways of 100 GETs, each timed against its ideal', async ({ page }) => {
+    await page.goto(`${server.url}embed.html#scene=bulk&latency=20&autoplay=1`);
+    await expect(page.locator('#scene td[data-col="pages"]')).toHaveText(['100/100', '100/100', '100/100'],
+      { timeout: 60_000 });
+    await expect(page.locator('#picture')).toBeHidden();
+    await page.screenshot({ path: path.join(SHOTS, 'embed-scene-bulk.png') });
+  });
+
+  test('spinner: a crawl with the 2 MiB page beside a main-thread spinner', async ({ page }) => {
+    await page.goto(`${server.url}embed.html#scene=spinner&autoplay=1`);
+    await expect(page.locator('#scene tbody tr')).toHaveCount(1, { timeout: 60_000 });
+    await expect(page.locator('#scene .sc-verdict')).not.toBeEmpty();
+    await page.screenshot({ path: path.join(SHOTS, 'embed-scene-spinner.png') });
+  });
+
+  test('step: one worker polled step by step, parked and woken', async ({ page }) => {
+    await page.goto(`${server.url}embed.html#scene=step&autoplay=1`);
+    for (let i = 0; i < 4; i += 1) {
+      await page.waitForFunction(() => window.crawlscope?.current?.ready().some((r) => r.task === 0), null,
+        { timeout: 15_000 });
+      await page.locator('#scene').getByRole('button', { name: 'Step', exact: true }).click();
+    }
+    await expect(page.locator('#scene li[data-kind="poll"]')).toHaveCount(4);
+    await expect(page.locator('#scene li[data-kind="wake"]').first()).toBeVisible();
+    await page.screenshot({ path: path.join(SHOTS, 'embed-scene-step.png') });
+  });
+});

@@ -3,9 +3,10 @@
 //!
 //! 1. **before Play** — `embed.html` and what it loads by itself: its style
 //!    sheets and the static import graph of its module scripts;
-//! 2. **after the first crawl starts** — plus the dynamic `import()`s, the
-//!    wasm next to any wasm-bindgen glue that was loaded, and the in-browser
-//!    site's service worker with what it `importScripts` (on the virtual site);
+//! 2. **after Play, at most** — plus every dynamic `import()` (the crawler,
+//!    the picture, every scene), the wasm next to any wasm-bindgen glue that
+//!    was loaded, and the in-browser site's service worker with what it
+//!    `importScripts` (on the virtual site);
 //! 3. **the whole app** — every file in `dist/`.
 //!
 //! The sets are found by reading the files, not listed by hand, so a new
@@ -38,7 +39,8 @@ pub fn size() -> Result {
     }
     println!();
     report("before Play (embed.html)", &files, &before, Some(BEFORE_PLAY_BUDGET));
-    report("after the first crawl starts", &files, &started, None);
+    // An upper bound: everything Play can load (the crawler, every scene, the in-browser site).
+    report("after Play, at most", &files, &started, None);
     let all: BTreeSet<String> = files.iter().map(|f| f.name.clone()).collect();
     report("whole app (dist/)", &files, &all, Some(TOTAL_BUDGET));
     Ok(())
@@ -86,28 +88,20 @@ fn closure(dist: &Path, entries: &[&str], dynamic: bool) -> Result<BTreeSet<Stri
     Ok(seen)
 }
 
-/// Quoted relative URLs a file loads: `href`/`src` in HTML; `from '…'`,
-/// `import '…'` (and with `dynamic`, `import('…')`, `importScripts('…')`) in JS.
+/// Quoted relative URLs a file loads: in HTML the `src` of `<script>` and
+/// the `href` of `<link>` (a link a reader may follow, `<a href>`, loads
+/// nothing); in JS `from '…'`, `import '…'` and, with `dynamic`,
+/// `import('…')` and `importScripts('…')`.
 fn references(name: &str, text: &str, dynamic: bool) -> Vec<String> {
-    let markers: &[&str] = if name.ends_with(".html") {
-        &["href=\"", "src=\""]
-    } else if name.ends_with(".js") {
-        if dynamic {
-            &[
-                "from '",
-                "from \"",
-                "import '",
-                "import \"",
-                "import('",
-                "import(\"",
-                "importScripts('",
-                "importScripts(\"",
-            ]
-        } else {
-            &["from '", "from \"", "import '", "import \""]
+    if name.ends_with(".html") {
+        return html_references(text);
+    }
+    let markers: &[&str] = match (name.ends_with(".js"), dynamic) {
+        (true, true) => {
+            &["from '", "from \"", "import '", "import \"", "import('", "import(\"", "importScripts('", "importScripts(\""]
         }
-    } else {
-        &[]
+        (true, false) => &["from '", "from \"", "import '", "import \""],
+        (false, _) => &[],
     };
     let mut out = Vec::new();
     for marker in markers {
@@ -116,14 +110,34 @@ fn references(name: &str, text: &str, dynamic: bool) -> Vec<String> {
         while let Some(at) = rest.find(marker) {
             rest = &rest[at + marker.len()..];
             if let Some(end) = rest.find(quote) {
-                let url = &rest[..end];
-                if url.starts_with("./") || url.starts_with("../") || !url.contains(':') && !url.starts_with('/') {
-                    out.push(url.to_string());
-                }
+                push_relative(&mut out, &rest[..end]);
             }
         }
     }
     out
+}
+
+/// `<script src="…">` and `<link href="…">` of an HTML page.
+fn html_references(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (tag, attribute) in [("<script", "src=\""), ("<link", "href=\"")] {
+        let mut rest = text;
+        while let Some(at) = rest.find(tag) {
+            rest = &rest[at + tag.len()..];
+            let inside = &rest[..rest.find('>').unwrap_or(rest.len())];
+            if let Some(value) = inside.split(attribute).nth(1).and_then(|v| v.split('"').next()) {
+                push_relative(&mut out, value);
+            }
+        }
+    }
+    out
+}
+
+/// Keeps URLs relative to the page (`./x`, `../x`, `x`): absolute ones are another host's.
+fn push_relative(out: &mut Vec<String>, url: &str) {
+    if url.starts_with("./") || url.starts_with("../") || !url.contains(':') && !url.starts_with('/') {
+        out.push(url.to_string());
+    }
 }
 
 /// `reference` resolved against the file `from` (both relative to dist/), or
@@ -159,10 +173,10 @@ mod tests {
     }
 
     #[test]
-    fn html_references_skip_absolute_urls() {
-        let html = r##"<link href="www/s.css"><script src="https://cdn.example/x.js"></script><a href="#top">"##;
-        let refs = references("embed.html", html, false);
-        assert_eq!(refs, vec!["www/s.css", "#top"]);
+    fn html_loads_scripts_and_links_but_not_anchors_or_other_hosts() {
+        let html = r#"<link rel="stylesheet" href="www/s.css"><script type="module" src="www/e.js"></script>
+            <script src="https://cdn.example/x.js"></script><a href="index.html">full</a>"#;
+        assert_eq!(references("embed.html", html, false), vec!["www/e.js", "www/s.css"]);
         assert_eq!(resolve("embed.html", "#top"), None);
     }
 
