@@ -74,6 +74,7 @@ const answering = new Map();
 /** A signal that fires when the page aborts this request or abandons all of its requests; and a cleanup. */
 function abandonable(event) {
   const controller = new AbortController();
+  controller.startedAt = Date.now(); // an 'abandon' message spares answers begun after it was sent
   const client = event.clientId;
   const mine = answering.get(client) ?? new Set();
   answering.set(client, mine.add(controller));
@@ -274,7 +275,10 @@ self.addEventListener('message', (event) => {
   // A page that is still not controlled asks again (see ensureVirtualSite()).
   if (event.data === 'claim') event.waitUntil(self.clients.claim());
   // A page gave up on every request it made so far (its crawl was stopped).
-  if (event.data === 'abandon') {
-    for (const controller of answering.get(event.source?.id) ?? []) controller.abort();
+  if (event.data?.type === 'abandon') {
+    const before = Number(event.data.before);
+    for (const controller of answering.get(event.source?.id) ?? []) {
+      if (!(controller.startedAt >= before)) controller.abort();
+    }
   }
 });

@@ -67,7 +67,10 @@ export function virtualSiteReady() {
  * otherwise keep sleeping out their latency and holding connection slots.
  */
 export function abandonRequests() {
-  globalThis.navigator?.serviceWorker?.controller?.postMessage('abandon');
+  // `before`: only answers the worker began before now. A crawl started right
+  // after this one ended may already have requests on the way, which the
+  // message can overtake; they must not be abandoned with the old ones.
+  globalThis.navigator?.serviceWorker?.controller?.postMessage({ type: 'abandon', before: Date.now() });
 }
 
 /** Crawls of the virtual site running in this page. */
@@ -75,15 +78,16 @@ let runningCrawls = 0;
 
 /**
  * Follow a crawl of the virtual site (its `done` promise of the final
- * Report): once it ends other than complete (stopped, budget reached: its
- * fetches in flight were aborted) and no other one runs here, abandon what
- * the worker is still answering. A complete crawl has nothing in flight.
+ * Report): once it is stopped (its fetches in flight were aborted) and no
+ * other one runs here, abandon what the worker is still answering. A crawl
+ * that ends by itself (complete, or its maxPages budget processed) has
+ * nothing in flight.
  */
 export function trackVirtualCrawl(done) {
   runningCrawls += 1;
   const ended = (report) => {
     runningCrawls -= 1;
-    if (runningCrawls === 0 && report?.endReason !== 'complete') abandonRequests();
+    if (runningCrawls === 0 && (report === null || report.endReason === 'stopped')) abandonRequests();
   };
   done.then(ended, () => ended(null));
 }

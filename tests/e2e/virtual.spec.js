@@ -130,6 +130,26 @@ test('stop_leaves_nothing_in_flight_in_the_worker', async ({ page }) => {
   expect(after.served, 'the abandoned answers were never completed').toBe(before.served);
 });
 
+test('abandoning_spares_answers_begun_after_the_message_was_sent', async ({ page }) => {
+  await page.evaluate(() => crawlscope.virtualSite.ready());
+  const result = await page.evaluate(async () => {
+    // What a stop of an earlier crawl sends, overtaken by this crawl's first requests.
+    const sent = Date.now();
+    const crawl = crawlscope.start({
+      roots: [crawlscope.virtualSite.root({ pages: 12, latency: 300, seed: 3 })], maxTasks: 6, maxTries: 1,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150)); // its first answers are being produced
+    navigator.serviceWorker.controller.postMessage({ type: 'abandon', before: sent });
+    const report = await crawl.done;
+    return { failed: report.counters.failed, pages: report.pages.length, robots: report.skips.robots ?? 0 };
+  });
+  // An abandoned answer is a failed fetch (maxTries 1), or all pages skipped if it was robots.txt's.
+  expect(result.failed).toBe(0);
+  expect(result.robots).toBe(0);
+  const expected = await virtualJson(page, `/__expected?base=${encodeURIComponent('/s/pages=12;latency=300;seed=3/')}`);
+  expect(result.pages).toBe(expected.length);
+});
+
 test('the_worker_answers_like_a_server', async ({ page }) => {
   await page.evaluate(() => crawlscope.virtualSite.ready());
   const got = await page.evaluate(async (origin) => {

@@ -97,9 +97,16 @@ fn references(name: &str, text: &str, dynamic: bool) -> Vec<String> {
         return html_references(text);
     }
     let markers: &[&str] = match (name.ends_with(".js"), dynamic) {
-        (true, true) => {
-            &["from '", "from \"", "import '", "import \"", "import('", "import(\"", "importScripts('", "importScripts(\""]
-        }
+        (true, true) => &[
+            "from '",
+            "from \"",
+            "import '",
+            "import \"",
+            "import('",
+            "import(\"",
+            "importScripts('",
+            "importScripts(\"",
+        ],
         (true, false) => &["from '", "from \"", "import '", "import \""],
         (false, _) => &[],
     };
