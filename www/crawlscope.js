@@ -6,7 +6,7 @@
 import init, { startCrawl, openReplay, panicForTesting } from '../pkg/crawlscope.js';
 import { normaliseReport } from './export.js';
 import {
-  VIRTUAL_ORIGIN, LABEL, SIMULATED, virtualRoot, isVirtual, ensureVirtualSite, virtualSiteReady, trackVirtualCrawl,
+  VIRTUAL_ORIGIN, currentLabel, SIMULATED, virtualRoot, isVirtual, ensureVirtualSite, virtualSiteReady, trackVirtualCrawl,
 } from './virtualsite.js';
 
 /** Wrap a wasm CrawlHandle into the documented handle object. */
@@ -177,7 +177,8 @@ export const api = {
     origin: VIRTUAL_ORIGIN,
     root: virtualRoot,
     ready: ensureVirtualSite,
-    label: LABEL,
+    /** How the site is answered now (a service worker, or this page when none is allowed). */
+    get label() { return currentLabel(); },
     simulated: SIMULATED,
     isVirtual,
   },

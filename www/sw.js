@@ -236,6 +236,17 @@ async function answer(event, url) {
   }
 }
 
+/** `answer`, never rejecting: a network error for an abandoned request, a 500 saying what broke otherwise. */
+function answerSafely(event, url) {
+  return answer(event, url).catch((error) => {
+    // The page gave up on this request: nobody reads the answer.
+    if (error?.name === 'AbortError') return Response.error();
+    // Never let an exception escape: the crawler would see a bare network
+    // error. A 500 that says what broke is what a real server would send.
+    return text(500, `the virtual site's service worker failed: ${error?.stack ?? error}`);
+  });
+}
+
 self.addEventListener('fetch', (event) => {
   let url;
   try {
@@ -245,15 +256,42 @@ self.addEventListener('fetch', (event) => {
   }
   // Not calling respondWith lets the browser fetch it as if there were no worker.
   if (url.origin !== VIRTUAL_ORIGIN) return;
-  event.respondWith(
-    answer(event, url).catch((error) => {
-      // The page gave up on this request: nobody reads the answer.
-      if (error?.name === 'AbortError') return Response.error();
-      // Never let an exception escape: the crawler would see a bare network
-      // error. A 500 that says what broke is what a real server would send.
-      return text(500, `the virtual site's service worker failed: ${error?.stack ?? error}`);
-    }),
-  );
+  event.respondWith(answerSafely(event, url));
+});
+
+// ------------------------------------------------------------ as a page's own worker
+//
+// Where no service worker is allowed (a cross-site iframe whose browser
+// blocks third-party storage, a private window, a page outside our scope),
+// virtualsite.js runs this same script as a dedicated Worker and asks for
+// each answer by message; its fetch wrapper turns the reply into a Response.
+// The fetch/install/activate listeners above then simply never fire.
+
+/** Requests a page asked for by message, by id: aborted when the page aborts its fetch. */
+const asked = new Map();
+
+async function answerMessage({ id, url, method }) {
+  const controller = new AbortController();
+  asked.set(id, controller);
+  try {
+    const request = new Request(url, { method, signal: controller.signal });
+    const response = await answerSafely({ request, clientId: 'page' }, new URL(url));
+    if (response.type === 'error') return { id, error: 'network error' };
+    const body = await response.arrayBuffer();
+    return { id, status: response.status, headers: [...response.headers], body };
+  } catch (error) {
+    return { id, error: String(error?.message ?? error) };
+  } finally {
+    asked.delete(id);
+  }
+}
+
+self.addEventListener('message', (event) => {
+  const data = event.data;
+  if (data?.type === 'abort') asked.get(data.id)?.abort();
+  if (data?.type === 'fetch') {
+    answerMessage(data).then((reply) => self.postMessage(reply, reply.body ? [reply.body] : []));
+  }
 });
 
 // ------------------------------------------------------------ lifecycle

@@ -4,8 +4,10 @@
 //
 // A page that wants to crawl it calls `await ensureVirtualSite()` once; after
 // that the page is *controlled* by the worker, and every fetch to the virtual
-// origin — the crawler's own, unchanged — is answered by it. The site's
-// knobs live in its URL: virtualRoot({ pages: 50, latency: 300 }).
+// origin — the crawler's own, unchanged — is answered by it. Where no
+// service worker is allowed, the same script answers from a plain Worker
+// behind a wrapped `fetch` (answerInPage). The site's knobs live in its URL:
+// virtualRoot({ pages: 50, latency: 300 }).
 
 /** The origin the worker answers. `.test` is reserved (RFC 2606): it never resolves for real. */
 export const VIRTUAL_ORIGIN = 'https://site.crawlscope.test';
@@ -15,6 +17,16 @@ export const SIMULATED = Object.freeze({ perHostCap: 6 });
 
 /** A short caption for the picture, so nobody mistakes the timings for a real network's. */
 export const LABEL = `virtual site: latency and a ${SIMULATED.perHostCap}-per-host connection cap are simulated by a service worker`;
+
+/** Why the site is answered inside the page instead (null while a service worker answers it). */
+let inPageReason = null;
+
+/** The caption for the site as it is answered now. */
+export function currentLabel() {
+  if (inPageReason === null) return LABEL;
+  return `virtual site, answered inside this page (no service worker here: ${inPageReason}): its requests do not `
+    + `show in the Network panel; latency and a ${SIMULATED.perHostCap}-per-host connection cap are simulated`;
+}
 
 /**
  * The worker script: sw.js sits at the root of the built site, one level
@@ -57,6 +69,7 @@ export function isVirtual(url) {
 
 /** Whether this page is controlled by *our* worker right now (not merely by some worker). */
 export function virtualSiteReady() {
+  if (inPageReason !== null) return true;
   return globalThis.navigator?.serviceWorker?.controller?.scriptURL === WORKER_URL.href;
 }
 
@@ -67,6 +80,7 @@ export function virtualSiteReady() {
  * otherwise keep sleeping out their latency and holding connection slots.
  */
 export function abandonRequests() {
+  if (inPageReason !== null) return; // answered in the page: each aborted fetch already told the worker
   // `before`: only answers the worker began before now. A crawl started right
   // after this one ended may already have requests on the way, which the
   // message can overtake; they must not be abandoned with the old ones.
@@ -108,8 +122,82 @@ let pending = null;
  */
 export function ensureVirtualSite() {
   if (virtualSiteReady()) return Promise.resolve();
-  pending ??= takeControl().finally(() => { pending = null; });
+  // Whatever keeps the service worker out (see takeControl), the site still
+  // works: answered inside the page, by the same script in a plain Worker.
+  pending ??= takeControl()
+    .catch((e) => answerInPage(String(e?.message ?? e)))
+    .finally(() => { pending = null; });
   return pending;
+}
+
+// ------------------------------------------------------------ without a service worker
+
+/** Statuses fetch follows (with a Location), and those whose Response has no body. */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+const aborted = () => new DOMException('The user aborted a request.', 'AbortError');
+
+/**
+ * Answer the virtual origin in this page: sw.js runs as a dedicated Worker
+ * (wasm and all), and `fetch` — which the crawler's web-sys binding looks up
+ * on `window` at each call — is wrapped so requests to the virtual origin
+ * are asked of that worker, redirects followed as fetch would, aborts passed
+ * on. Everything else goes to the real fetch untouched.
+ */
+function answerInPage(reason) {
+  const worker = new Worker(WORKER_URL.href);
+  const waiting = new Map();
+  let nextId = 0;
+  worker.addEventListener('message', (event) => {
+    const resolve = waiting.get(event.data?.id);
+    if (resolve) {
+      waiting.delete(event.data.id);
+      resolve(event.data);
+    }
+  });
+  const ask = (url, method, signal) => new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(aborted());
+    nextId += 1;
+    const id = nextId;
+    const onAbort = () => {
+      waiting.delete(id);
+      worker.postMessage({ type: 'abort', id });
+      reject(aborted());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    waiting.set(id, (reply) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(reply);
+    });
+    worker.postMessage({ type: 'fetch', id, url, method });
+  });
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async function fetch(input, init) {
+    const request = new Request(input, init); // throws the TypeError fetch would for a bad input
+    if (new URL(request.url).origin !== VIRTUAL_ORIGIN) return realFetch.call(globalThis, input, init);
+    let url = request.url;
+    for (let hops = 0; ; hops += 1) {
+      const reply = await ask(url, request.method, request.signal);
+      // What fetch itself rejects with for a network error.
+      if (reply.error) throw new TypeError(`Failed to fetch (${reply.error})`);
+      const headers = new Headers(reply.headers);
+      const location = headers.get('location');
+      if (REDIRECTS.has(reply.status) && location !== null) {
+        if (request.redirect !== 'follow' || hops >= 20) throw new TypeError('Failed to fetch (redirect)');
+        url = new URL(location, url).href;
+        if (new URL(url).origin !== VIRTUAL_ORIGIN) {
+          return realFetch.call(globalThis, url, { signal: request.signal, credentials: 'omit', cache: 'no-store' });
+        }
+        continue;
+      }
+      const body = request.method === 'HEAD' || NULL_BODY.has(reply.status) ? null : reply.body;
+      const response = new Response(body, { status: reply.status, headers });
+      // What a fetched Response says of itself; a constructed one has no URL.
+      Object.defineProperties(response, { url: { value: url }, redirected: { value: hops > 0 } });
+      return response;
+    }
+  };
+  inPageReason = reason;
 }
 
 async function takeControl() {

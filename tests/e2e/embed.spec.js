@@ -2,6 +2,7 @@
 // embed.html with fragment settings (good and bad), the click-to-load
 // facade, a replayed trace, two <crawl-scope> elements on one page, and the
 // full page's "Copy embed code".
+const http = require('node:http');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { test, expect } = require('@playwright/test');
@@ -163,6 +164,34 @@ test('the full page on a static host defaults to the in-browser site and copies 
   await page.goto(src);
   await expect(page.locator('#facade-summary')).toContainText('Scene — bulk requests');
   await expect(page.locator('#embed-message')).toBeHidden();
+});
+
+test('an embed in a cross-site frame with no service worker answers the site inside the page', async ({ page }) => {
+  // A tutorial on another site (localhost vs 127.0.0.1). This browser context refuses third-party
+  // storage, as private windows and some browsers do, so the frame may not register a service worker.
+  const embed = `${server.url}embed.html#site=virtual&pages=8&latency=10&autoplay=1`;
+  const blog = http.createServer((request, response) => {
+    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    response.end(`<!doctype html><title>A blog</title><h1>Crawling, async</h1>
+      <iframe id="embed" src="${embed}" width="900" height="520" style="border:0"></iframe>`);
+  });
+  await new Promise((resolve) => blog.listen(0, '127.0.0.1', resolve));
+  try {
+    await page.goto(`http://localhost:${blog.address().port}/post.html`);
+    const frame = page.frameLocator('#embed');
+    await expect(frame.locator('#crawl-state')).toHaveText('done', { timeout: 30_000 });
+    await expect(frame.locator('#site-label')).toContainText('answered inside this page');
+    const inside = page.frames().find((f) => f.url().startsWith(server.url));
+    const report = await inside.evaluate(() => window.crawlscope.report());
+    const expected = await virtualExpected(inside, 'pages=8;latency=10;seed=1');
+    expect(report.pages.map((p) => p.url).sort()).toEqual(expected.map((p) => p.url).sort());
+    expect(report.counters.failed).toBe(0);
+    const aliases = report.pages.flatMap((p) => p.aliases).sort();
+    expect(aliases).toEqual(expected.flatMap((p) => p.aliases).sort()); // redirects followed by the page's own fetch
+    await page.screenshot({ path: path.join(SHOTS, 'embed-cross-site.png') });
+  } finally {
+    blog.close();
+  }
 });
 
 test.describe('each scene in the embed, on the in-browser site', () => {

@@ -153,7 +153,10 @@ export interface VirtualSite {
   origin: string;
   /** The generated site's URL for these knobs. */
   root(knobs?: { pages?: number; latency?: number; seed?: number; links?: number }): string;
-  /** Register the worker and wait until it controls this page; rejects with a message saying why not. */
+  /**
+   * Register the service worker and wait until it controls this page; where no service worker is
+   * allowed, answer the site inside the page instead (see `label`).
+   */
   ready(): Promise<unknown>;
   /** What the picture says about a virtual crawl (simulated latency and connection cap). */
   label: string;
