@@ -24,8 +24,9 @@ let inPageReason = null;
 /** The caption for the site as it is answered now. */
 export function currentLabel() {
   if (inPageReason === null) return LABEL;
-  return `virtual site, answered inside this page (no service worker here: ${inPageReason}): its requests do not `
-    + `show in the Network panel; latency and a ${SIMULATED.perHostCap}-per-host connection cap are simulated`;
+  return 'virtual site, answered inside this page (this browser allows no service worker here; the console says '
+    + `why): its requests do not show in the Network panel; latency and a ${SIMULATED.perHostCap}-per-host `
+    + 'connection cap are simulated';
 }
 
 /**
@@ -198,6 +199,7 @@ function answerInPage(reason) {
     }
   };
   inPageReason = reason;
+  console.info(`crawlscope: the virtual site is answered inside this page. ${reason}`);
 }
 
 async function takeControl() {
