@@ -12,6 +12,7 @@ import { readForm, clearErrors, showError, countSet, wireForm, parseRoots } from
 import { saveFile, fileName, reportCsv, MAX_REPORT_BYTES } from './export.js';
 import { Picture } from './picture.js';
 import { wireCopyEmbed, wireScenes } from './page-embed.js';
+import { nativeSiteUrl } from './embed-config.js';
 
 const $ = (id) => document.getElementById(id);
 const rootInput = $('root');
@@ -154,21 +155,6 @@ async function loadReport(api, file) {
 function refreshReportButtons(api) {
   const none = !api.current;
   for (const id of ['export-json', 'export-csv', 'export-text']) $(id).disabled = none;
-}
-
-/**
- * `cargo xtask serve` answers config.json with the test site's URL; a plain
- * static host has none, and the page offers the in-browser site instead.
- */
-async function nativeSiteUrl() {
-  try {
-    const response = await fetch('config.json', { cache: 'no-store' });
-    if (!response.ok) return null;
-    const config = await response.json();
-    return typeof config.siteUrl === 'string' ? config.siteUrl : null;
-  } catch {
-    return null; // no config: a static host
-  }
 }
 
 function showSiteLabel(api) {

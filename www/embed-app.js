@@ -8,7 +8,7 @@ import { load } from './crawlscope.js';
 import { Picture } from './picture.js';
 import { Controls, describePoll } from './stepping.js';
 import { setText } from './table.js';
-import { crawlOptions, siteVariant } from './embed-config.js';
+import { crawlOptions, siteVariant, nativeSiteUrl } from './embed-config.js';
 import { mountScene } from './scenes/index.js';
 
 const $ = (id) => document.getElementById(id);
@@ -23,12 +23,8 @@ const COUNTERS = { done: 'count-done', failed: 'count-failed', queued: 'count-qu
  */
 async function siteBase(api, config) {
   if (config.site === 'native') {
-    let url = null;
-    try {
-      const response = await fetch('config.json', { cache: 'no-store' });
-      if (response.ok) url = (await response.json()).siteUrl;
-    } catch { /* a static host has no config.json */ }
-    if (typeof url !== 'string') {
+    const url = await nativeSiteUrl();
+    if (url === null) {
       throw new Error('site=native needs the test site of `cargo xtask serve`, and this host has none: use site=virtual');
     }
     return { base: url, label: '' };

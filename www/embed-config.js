@@ -149,3 +149,18 @@ export function iframeTag(embedUrl, fragment, { height = 520 } = {}) {
   return `<iframe src="${attr(src)}" title="crawlscope: a web crawler's tasks on the event loop" `
     + `width="100%" height="${Number(height) || 520}" style="border:0" loading="lazy"></iframe>`;
 }
+
+/**
+ * The native test site's URL, which `cargo xtask serve` announces in
+ * config.json beside the page; null on a plain static host, which has none.
+ */
+export async function nativeSiteUrl() {
+  try {
+    const response = await fetch('config.json', { cache: 'no-store' });
+    if (!response.ok) return null;
+    const config = await response.json();
+    return typeof config.siteUrl === 'string' ? config.siteUrl : null;
+  } catch {
+    return null; // no config: a static host
+  }
+}

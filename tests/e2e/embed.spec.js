@@ -166,6 +166,19 @@ test('the full page on a static host defaults to the in-browser site and copies 
   await expect(page.locator('#embed-message')).toBeHidden();
 });
 
+test('site=native crawls the test site where cargo xtask serve announces one, and says so where not', async ({ page }) => {
+  await page.goto(`${server.url}embed.html#site=native&autoplay=1`);
+  await expect(page.locator('#embed-message')).toContainText('site=native needs the test site of `cargo xtask serve`');
+  await expect(page.locator('#play-embed')).toBeVisible(); // the facade is back, with the message
+
+  // The playground that xtask serves has config.json naming its test site.
+  await page.goto(`${process.env.PLAYGROUND_URL}embed.html#site=native&pages=7&latency=5&autoplay=1`);
+  await expect(page.locator('#crawl-state')).toHaveText('done', { timeout: 30_000 });
+  const report = await page.evaluate(() => window.crawlscope.report());
+  expect(report.pages[0].url.startsWith(process.env.SITE_URL ?? '')).toBe(true);
+  expect(report.pages.some((p) => p.url.endsWith('/s/pages=7;latency=5;seed=1/page/7'))).toBe(true);
+});
+
 test('an embed in a cross-site frame with no service worker answers the site inside the page', async ({ page }) => {
   // A tutorial on another site (localhost vs 127.0.0.1). This browser context refuses third-party
   // storage, as private windows and some browsers do, so the frame may not register a service worker.
