@@ -2,11 +2,14 @@
 // the results table.
 //
 // Rendering is the page's job, the crawl is the engine's: like the rustwasm
-// game of life, JS owns the animation loop and reads state from wasm on each
-// frame. Crawled text only ever reaches the DOM as text (see table.js).
+// game of life, JS owns the animation loop. Each frame folds only the new
+// events of the log into the page's model (model.js); the picture, the
+// table and the counters all read that model, so the page never asks for
+// the whole-crawl Report while a crawl runs. Crawled text only ever reaches
+// the DOM as text (see table.js).
 
 import { load } from './crawlscope.js';
-import { ResultsTable } from './table.js';
+import { ResultsTable, renderCounters } from './table.js';
 import { Controls } from './stepping.js';
 import { readForm, clearErrors, showError, countSet, wireForm, parseRoots } from './options.js';
 import { saveFile, fileName, reportCsv, MAX_REPORT_BYTES } from './export.js';
@@ -17,7 +20,7 @@ import { nativeSiteUrl } from './embed-config.js';
 const $ = (id) => document.getElementById(id);
 const rootInput = $('root');
 
-const table = new ResultsTable(document.querySelector('#results tbody'));
+let table = null;
 let controls = null;
 let picture = null;
 
@@ -30,9 +33,20 @@ function showBanner(message) {
   setState('error');
 }
 
+/**
+ * Browser notices that are not failures of this page: a ResizeObserver
+ * whose observations spill into the next frame reports "loop completed with
+ * undelivered notifications" (or "loop limit exceeded") as an error event.
+ * The banner is for crawlscope's own failures only.
+ */
+const BENIGN = /^ResizeObserver loop/;
+
 // A Rust panic (a bug) ends the wasm instance; the hook in src/web/panic.rs calls this.
 globalThis.crawlscopeOnPanic = (message) => showBanner(message);
-window.addEventListener('error', (e) => showBanner(`Error: ${e.message}`));
+window.addEventListener('error', (e) => {
+  if (BENIGN.test(e.message ?? '')) return;
+  showBanner(`Error: ${e.message}`);
+});
 window.addEventListener('unhandledrejection', (e) => showBanner(`Error: ${e.reason?.message ?? e.reason}`));
 
 // ------------------------------------------------------------ state
@@ -45,24 +59,24 @@ function setState(state) {
   $('stop').disabled = !running;
 }
 
-/** Render the current crawl or replay once. */
+/** The counters, the table and the state line, from the model (cost: what changed). */
 function renderNow(view) {
   if (!view) return;
-  table.render(view.report());
+  renderCounters(picture.model);
+  table.update();
   if (view.kind === 'replay' || view.kind === 'report') {
     setState(view.kind);
   } else if (view.finished) {
-    setState(view.report().endReason === 'stopped' ? 'stopped' : 'done');
+    setState(picture.model.endReason === 'stopped' ? 'stopped' : 'done');
   } else {
     setState(view.paused ? 'paused' : 'crawling');
   }
 }
 
 /**
- * Follow a crawl. The picture folds only the new events, every frame. The
- * table and counters need the whole Report (its cost grows with the crawl),
- * so they refresh at most every 100 ms and never take more than a fifth of
- * the main thread: after a render that took t ms, the next waits 5·t.
+ * Follow a crawl. Every frame the picture folds the new events; the
+ * counters, the table window and the controls refresh every 100 ms. None of
+ * it grows with the crawl.
  */
 function watch(view) {
   let nextAt = 0;
@@ -70,13 +84,10 @@ function watch(view) {
     if (window.crawlscope.current !== view) return;
     picture.update();
     if (now >= nextAt || view.finished) {
-      const started = performance.now();
-      renderNow(view);
-      controls.refresh();
-      nextAt = now + Math.max(100, (performance.now() - started) * 5);
+      controls.refresh(); // and through it the counters, the table and the state (see main)
+      nextAt = now + 100;
     }
     if (view.finished) {
-      picture.update();
       controls.stopPlaying();
       controls.refresh();
       return;
@@ -90,7 +101,6 @@ function watch(view) {
 function follow(view) {
   table.clear();
   picture.follow(view);
-  renderNow(view);
   controls.refresh();
   if (view.kind === 'crawl') watch(view);
 }
@@ -113,6 +123,8 @@ async function startFromForm(api) {
       }
     }
     api.start(options);
+    // The picture is what a crawl is for: bring it into view (a no-op where it already is).
+    $('picture').scrollIntoView({ block: 'nearest' });
   } catch (e) {
     showError(e); // next to the field the engine names, never the banner: a typo is not a crash
   }
@@ -163,6 +175,18 @@ function showSiteLabel(api) {
   $('site-label').textContent = virtual ? api.virtualSite.label : '';
 }
 
+/** The table's filter box and selects: each change is a user's action, the one time every row is visited. */
+function wireTableFilters() {
+  const text = $('table-filter');
+  let timer = 0;
+  text.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => table.setFilter({ text: text.value.trim().toLowerCase() }), 120);
+  });
+  $('table-status').addEventListener('change', (e) => table.setFilter({ status: e.target.value }));
+  $('table-outcome').addEventListener('change', (e) => table.setFilter({ outcome: e.target.value }));
+}
+
 async function main() {
   setState('loading');
   const [api, nativeSite] = await Promise.all([load(), nativeSiteUrl()]);
@@ -173,14 +197,19 @@ async function main() {
   wireCopyEmbed(api, nativeSite);
   wireScenes(api, () => sceneSite(api, nativeSite));
   picture = new Picture();
+  table = new ResultsTable($('results'), { onOpen: (url) => picture.reveal(url) });
+  picture.onModel((model) => table.setModel(model));
+  wireTableFilters();
   if (new URLSearchParams(location.search).get('log') === '1') $('log-events').checked = true;
+  // After every control's action (pause, step, seek…) and every refresh: the picture, then the text, at once.
   controls = new Controls(api, () => {
-    if (api.current?.kind === 'replay') renderNow(api.current);
     picture.update();
+    renderNow(api.current);
   });
   controls.onStep = (events) => picture.highlight(events);
+  controls.names = () => picture.model.names;
   // For devtools and tests: the page's picture (the API itself is window.crawlscope).
-  window.crawlscopePage = { picture };
+  window.crawlscopePage = { picture, table };
   api.onCurrent(follow);
   api.onCurrent(() => refreshReportButtons(api));
   const form = $('crawl-form');

@@ -12,6 +12,7 @@ import {
 /** Wrap a wasm CrawlHandle into the documented handle object. */
 function wrapCrawl(handle, options) {
   const done = handle.done().then((json) => JSON.parse(json));
+  let reportCalls = 0;
   return {
     kind: 'crawl',
     options,
@@ -35,8 +36,13 @@ function wrapCrawl(handle, options) {
     tasks: () => JSON.parse(handle.tasksJson()),
     /** One task (by id) or page (by URL), with its events; null if unknown. */
     task: (idOrUrl) => JSON.parse(handle.inspectJson(String(idOrUrl))),
-    /** The Report as of now. */
-    report: () => JSON.parse(handle.reportJson()),
+    /** The Report as of now: it visits every page, so the page itself never asks for it while a crawl runs. */
+    report: () => {
+      reportCalls += 1;
+      return JSON.parse(handle.reportJson());
+    },
+    /** How many times `report()` was called (the page's tests check that its refreshes never do). */
+    get reportCalls() { return reportCalls; },
     /** Events from position `from` on (the event log is the source of truth). */
     events: (from = 0) => JSON.parse(handle.eventsJson(from >>> 0)),
     get eventCount() { return handle.eventCount(); },

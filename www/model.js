@@ -1,6 +1,22 @@
-// The picture's model: a fold over the event log, in JS, kept up to date a
-// batch of events at a time. Like the Report on the Rust side, nothing here
-// is set any other way, so the picture, the table and a replay agree.
+// The page's model of a crawl: one incremental fold over the event log, in
+// JS, fed a batch of new events at a time (`handle.events(from)`). The task
+// graph, the lanes, the results table and the counters all read it, so none
+// of them ever asks for the whole-crawl Report while a crawl runs: the cost
+// of a frame depends on what changed since the last one, not on how big the
+// crawl is. Like the Report on the Rust side (src/report.rs, whose rules the
+// row fold below mirrors), nothing here is set any other way, so the
+// picture, the table and a replay agree.
+//
+// What it keeps:
+// - `nodes`: a node per URL (aliases included) for the graph, with its state;
+// - `rows`: a row per final URL for the table, the Report's page fields;
+// - `counts`: the counters, kept by moving a row between categories when its
+//   outcome changes (never by counting all rows);
+// - `lanes`: per task spans (fetch, parse, waiting…) plus the queue series;
+// - change lists (`takeChangedNodes`, `takeChangedRows`) that the views
+//   consume, so each view redraws only what changed.
+
+import { LaneModel } from './lanes-model.js';
 
 /** Node states, in drawing order, with their colours and labels. */
 export const STATES = {
@@ -10,61 +26,200 @@ export const STATES = {
   fetching: { color: '#e0672b', label: 'fetching' },
   parsing: { color: '#c23a6b', label: 'parsing' },
   done: { color: '#2f8f5b', label: 'done' },
+  httpError: { color: '#e8590c', label: 'done, HTTP error (4xx/5xx)' },
   alias: { color: '#5f8fd0', label: 'alias (redirected here)' },
   failed: { color: '#c62828', label: 'failed' },
   skipped: { color: '#8d6e63', label: 'skipped' },
   notCrawled: { color: '#cfd8dc', label: 'not crawled (stopped)' },
 };
 
-const TERMINAL = {
-  done: 'done',
-  failed: 'failed',
-  alias: 'alias',
-  'not crawled (stopped)': 'notCrawled',
-};
+/** The graph state of a page outcome (the Report's `outcome` text). */
+export function stateOfOutcome(outcome, status) {
+  switch (outcome) {
+    case 'done': return status != null && status >= 400 ? 'httpError' : 'done';
+    case 'failed': return 'failed';
+    case 'alias': return 'alias';
+    case 'not crawled (stopped)': return 'notCrawled';
+    case 'queued': return 'queued';
+    case 'waiting': return 'waiting';
+    case 'fetching': case 'retrying': return 'fetching';
+    default: return String(outcome ?? '').startsWith('skipped') ? 'skipped' : 'queued';
+  }
+}
+
+/**
+ * The counter a row's outcome falls in (the Report's counters, with HTTP
+ * errors apart from `done`: a 500 is an answer, not a success).
+ */
+export function categoryOf(row) {
+  switch (row.outcome) {
+    case 'queued': return 'queued';
+    case 'waiting': return 'waiting';
+    case 'fetching': case 'retrying': return 'inFlight';
+    case 'done': return row.status != null && row.status >= 400 ? 'httpError' : 'done';
+    case 'failed': return 'failed';
+    case 'not crawled (stopped)': return 'notCrawled';
+    default: return row.outcome.startsWith('skipped') ? 'skipped' : 'inFlight';
+  }
+}
+
+const COUNTERS = ['queued', 'waiting', 'inFlight', 'done', 'httpError', 'failed', 'notCrawled', 'skipped'];
+
+/** A fresh row: the Report's PageReport fields, `links` as a count. */
+function newRow(url, depth, parent, seq) {
+  return {
+    url, aliases: [], status: null, contentType: null, encoding: null, encodingNote: null, size: null,
+    truncated: false, links: 0, newLinks: 0, canonical: null, skips: {}, error: null, tries: 0, depth, parent,
+    startMs: null, endMs: null, outcome: 'queued', order: seq, gone: false,
+  };
+}
 
 export class CrawlModel {
   constructor() {
-    /** url → { url, depth, parent, state, order, task, aliasOf } */
+    /** url → { url, depth, parent, state, task, aliasOf, ready, idx } (graph nodes, aliases included). */
     this.nodes = new Map();
-    /** Nodes in discovery order (layout uses it). */
+    /** Nodes in discovery order. */
     this.order = [];
     /** Redirect edges: requested → final. */
     this.redirects = [];
-    /** task → { name, spans: [{ kind, url, start, end }], current } for the lanes. */
-    this.tasks = new Map();
-    /** [{ t, len, unfinished }] after every put / get / task_done. */
-    this.queue = [];
+    /** final url → row (the table); a requested URL that redirected points at its target's row. */
+    this.rowsByUrl = new Map();
+    /** Rows in discovery order (rows folded into another by a redirect are marked `gone`). */
+    this.rows = [];
+    /** Counters by category, kept as rows change. */
+    this.counts = Object.fromEntries(COUNTERS.map((k) => [k, 0]));
+    /** Links not followed, by reason, over all pages. */
+    this.skips = {};
+    /** The queue's length and unfinished counter after the latest put / get / task_done (exact). */
+    this.queueLen = 0;
+    this.unfinished = 0;
+    /** How many nodes are drawn in each state (the legend shows only those present). */
+    this.stateCounts = Object.fromEntries(Object.keys(STATES).map((k) => [k, 0]));
+    /** task id → name (`worker 3`, `supervisor`). */
+    this.names = new Map();
+    /** task id → the URL it works on (for the ready marks and the detail panel). */
+    this.taskUrl = new Map();
+    this.lanes = new LaneModel();
     this.seen = 0; // events folded so far
     this.lastT = 0;
+    this.elapsedMs = 0;
+    this.endReason = null;
     this.finished = false;
     this.version = 0; // bumped on every change, so views redraw only when needed
+    this.changedNodes = [];
+    this.changedRows = new Set();
+    this.newRows = [];
+    this.readyNodes = new Set();
+    /** Rows folded into another by a redirect (they stay in `rows`, marked `gone`). */
+    this.goneRows = 0;
+  }
+
+  /** Rows the table lists. */
+  get pageCount() {
+    return this.rows.length - this.goneRows;
   }
 
   node(url) {
     return this.nodes.get(url);
   }
 
+  row(url) {
+    return this.rowsByUrl.get(url);
+  }
+
+  /** Nodes changed since the last call (state, ready mark, or new). */
+  takeChangedNodes() {
+    const list = this.changedNodes;
+    this.changedNodes = [];
+    return list;
+  }
+
+  /** Rows added and rows changed since the last call. */
+  takeRowChanges() {
+    const added = this.newRows;
+    const changed = this.changedRows;
+    this.newRows = [];
+    this.changedRows = new Set();
+    return { added, changed };
+  }
+
   addNode(url, depth, parent) {
-    if (this.nodes.has(url)) return this.nodes.get(url);
-    const node = { url, depth, parent, state: 'queued', order: this.order.length, task: null, aliasOf: null };
+    const existing = this.nodes.get(url);
+    if (existing) return existing;
+    const node = { url, depth, parent, state: 'queued', order: this.order.length, task: null, aliasOf: null,
+      ready: false, idx: -1 };
     this.nodes.set(url, node);
     this.order.push(node);
+    this.stateCounts.queued += 1;
+    this.changedNodes.push(node);
     return node;
   }
 
-  task(id) {
-    if (!this.tasks.has(id)) this.tasks.set(id, { name: `task ${id}`, spans: [], open: null });
-    return this.tasks.get(id);
+  setNodeState(node, state) {
+    if (!node || node.state === state) return;
+    this.stateCounts[node.state] -= 1;
+    this.stateCounts[state] = (this.stateCounts[state] ?? 0) + 1;
+    node.state = state;
+    this.changedNodes.push(node);
   }
 
-  /** Start a lane span for a task, closing the previous one. */
-  span(id, kind, url, t) {
-    const task = this.task(id);
-    if (task.open) task.open.end = t;
-    task.open = kind ? { kind, url, start: t, end: null } : null;
-    if (task.open) task.spans.push(task.open);
+  /** Set a node's state unless it became an alias (a redirect already settled it). */
+  setState(url, state) {
+    const n = this.node(url);
+    if (n && n.state !== 'alias') this.setNodeState(n, state);
   }
+
+  // ------------------------------------------------------------ rows
+
+  addRow(row) {
+    this.rowsByUrl.set(row.url, row);
+    this.rows.push(row);
+    this.newRows.push(row);
+    this.counts[categoryOf(row)] += 1;
+  }
+
+  /** Change a row through `fn`, keeping the counters and the change list in step. */
+  updateRow(row, fn) {
+    if (!row) return;
+    const before = categoryOf(row);
+    fn(row);
+    const after = categoryOf(row);
+    if (before !== after) {
+      this.counts[before] -= 1;
+      this.counts[after] += 1;
+    }
+    this.changedRows.add(row);
+  }
+
+  /** The row an event names (a redirected URL's events land on its target). */
+  rowOf(url) {
+    return this.rowsByUrl.get(url);
+  }
+
+  /** `from` was answered from `to`: ReportBuilder::redirect, in JS. */
+  redirectRow(from, to, coalesced, seq) {
+    const record = this.rowsByUrl.get(from);
+    if (!record || record.url !== from) return;
+    if (coalesced) {
+      let target = this.rowsByUrl.get(to);
+      if (!target || target.url !== to) {
+        target = { ...record, url: to, aliases: [...record.aliases], skips: { ...record.skips }, gone: false, order: seq };
+        this.addRow(target);
+      }
+      this.updateRow(target, (r) => { r.aliases.push(from); });
+      this.counts[categoryOf(record)] -= 1;
+      record.gone = true;
+      this.goneRows += 1;
+      this.changedRows.add(record);
+      this.rowsByUrl.set(from, target);
+    } else {
+      this.updateRow(record, (r) => { r.url = to; r.aliases.push(from); });
+      this.rowsByUrl.set(to, record);
+      // `from` keeps pointing at the record: later events that name it land there.
+    }
+  }
+
+  // ------------------------------------------------------------ the fold
 
   /** Fold a batch of events (in order). */
   apply(events) {
@@ -74,23 +229,56 @@ export class CrawlModel {
   }
 
   applyOne(e) {
-    this.lastT = e.tMs;
+    const t = e.tMs;
+    this.lastT = t;
+    if (!this.finished) this.elapsedMs = t;
+    this.lanes.apply(e);
     switch (e.type) {
-      case 'taskSpawned': this.task(e.task).name = e.name; break;
-      case 'queuePut':
+      case 'taskSpawned': this.names.set(e.task, e.name); break;
+      case 'queuePut': {
         this.addNode(e.url, e.depth, e.parent);
-        this.queue.push({ t: e.tMs, len: e.len, unfinished: e.unfinished });
+        this.addRow(newRow(e.url, e.depth, e.parent ?? null, e.seq));
+        this.queueLen = e.len;
+        this.unfinished = e.unfinished;
         break;
+      }
       case 'queueGet': {
         const n = this.node(e.url);
         if (n) n.task = e.task;
-        this.queue.push({ t: e.tMs, len: e.len, unfinished: e.unfinished });
+        this.taskUrl.set(e.task, e.url);
+        this.queueLen = e.len;
+        this.unfinished = e.unfinished;
         break;
       }
-      case 'slotWait': this.setState(e.url, 'waiting'); this.span(e.task, 'wait', e.url, e.tMs); break;
-      case 'fetchStart': this.setState(e.url, 'fetching'); this.span(e.task, 'fetch', e.url, e.tMs); break;
-      case 'fetchEnd': this.setState(e.url, 'parsing'); this.span(e.task, 'parse', e.url, e.tMs); break;
-      case 'retryScheduled': this.setState(e.url, 'waiting'); this.span(e.task, 'backoff', e.url, e.tMs); break;
+      case 'slotWait':
+        this.setState(e.url, 'waiting');
+        this.updateRow(this.rowOf(e.url), (r) => { r.outcome = 'waiting'; });
+        break;
+      case 'fetchStart':
+        this.setState(e.url, 'fetching');
+        this.updateRow(this.rowOf(e.url), (r) => {
+          r.outcome = 'fetching';
+          r.tries = e.attempt;
+          r.startMs ??= t;
+        });
+        break;
+      case 'fetchEnd':
+        this.setState(e.url, 'parsing');
+        this.updateRow(this.rowOf(e.url), (r) => {
+          r.endMs = t;
+          const res = e.result ?? {};
+          if (res.kind === 'response') {
+            Object.assign(r, { status: res.status, contentType: res.contentType ?? null, size: res.bytes,
+              truncated: Boolean(res.truncated), error: null });
+          } else {
+            r.error = res.error ?? 'error';
+          }
+        });
+        break;
+      case 'retryScheduled':
+        this.setState(e.url, 'waiting');
+        this.updateRow(this.rowOf(e.url), (r) => { r.outcome = 'retrying'; });
+        break;
       case 'redirected': {
         // The requested URL becomes an alias node pointing at the final page.
         this.redirects.push({ from: e.from, to: e.to });
@@ -98,68 +286,105 @@ export class CrawlModel {
         const to = this.addNode(e.to, from?.depth ?? 0, from?.parent ?? null);
         if (from) {
           from.aliasOf = e.to;
-          from.state = 'alias';
+          this.setNodeState(from, 'alias');
         }
         if (!e.coalesced) {
-          to.state = 'parsing'; // this response is the final page's
+          this.setNodeState(to, 'parsing'); // this response is the final page's
           to.task = from?.task ?? null;
+          if (to.task != null) this.taskUrl.set(to.task, e.to);
         }
+        this.redirectRow(e.from, e.to, e.coalesced, e.seq);
         break;
       }
-      case 'pageEnd': {
-        const state = TERMINAL[e.outcome] ?? (e.outcome.startsWith('skipped') ? 'skipped' : 'done');
-        const n = this.node(e.url);
-        if (n && n.state !== 'alias') n.state = state;
-        if (n?.aliasOf && state !== 'alias') {
-          const target = this.node(n.aliasOf);
-          if (target && !['done', 'failed'].includes(target.state)) target.state = state;
-        }
+      case 'linksFound':
+        this.updateRow(this.rowOf(e.url), (r) => {
+          r.links = e.links?.length ?? 0;
+          r.newLinks = e.new;
+          r.encoding = e.encoding ?? null;
+          r.encodingNote = e.encodingNote ?? null;
+          r.canonical = e.canonical ?? null;
+          r.skips = { ...(e.skipped ?? {}) };
+        });
+        for (const [reason, n] of Object.entries(e.skipped ?? {})) this.skips[reason] = (this.skips[reason] ?? 0) + n;
         break;
-      }
+      case 'pageEnd': this.pageEnd(e); break;
       case 'taskDone':
-        this.span(e.task, null, null, e.tMs);
-        this.queue.push({ t: e.tMs, len: this.queue.at(-1)?.len ?? 0, unfinished: e.unfinished });
+        this.unfinished = e.unfinished; // task_done lowers the counter join() waits on, not the queue
+        this.taskUrl.delete(e.task);
         break;
-      case 'taskExited': this.span(e.task, null, null, e.tMs); break;
-      case 'finished': this.finished = true; break;
+      case 'finished':
+        this.finished = true;
+        this.elapsedMs = e.elapsedMs;
+        this.endReason = e.reason;
+        break;
       default: break;
     }
   }
 
-  setState(url, state) {
-    const n = this.node(url);
-    if (n && n.state !== 'alias') n.state = state;
+  pageEnd(e) {
+    const row = this.rowOf(e.url);
+    const n = this.node(e.url);
+    if (e.outcome === 'alias') {
+      if (n) this.setNodeState(n, 'alias');
+      return; // the alias is already listed on its target
+    }
+    const state = stateOfOutcome(e.outcome, row?.status);
+    if (n && n.state !== 'alias') this.setNodeState(n, state);
+    if (n?.aliasOf) {
+      const target = this.node(n.aliasOf);
+      if (target && !['done', 'failed', 'httpError'].includes(target.state)) this.setNodeState(target, state);
+    }
+    if (e.outcome === 'skipped (robots.txt)') this.skips.robots = (this.skips.robots ?? 0) + 1;
+    this.updateRow(row, (r) => {
+      r.outcome = e.outcome;
+      if (e.error != null) r.error = e.error;
+    });
   }
 
-  /** A saved report has no events: build the nodes from its pages instead. */
+  // ------------------------------------------------------------ other sources
+
+  /** A saved report has no events: build the nodes and rows from its pages instead. */
   static fromReport(report) {
     const model = new CrawlModel();
     const pages = [...report.pages].sort((a, b) => a.depth - b.depth || (a.startMs ?? 0) - (b.startMs ?? 0));
-    for (const page of pages) {
+    pages.forEach((page, i) => {
       const node = model.addNode(page.url, page.depth, page.parent);
-      node.state = TERMINAL[page.outcome] ?? (page.outcome.startsWith('skipped') ? 'skipped' : page.outcome);
-      if (!STATES[node.state]) node.state = 'queued';
+      model.setNodeState(node, stateOfOutcome(page.outcome, page.status));
       for (const alias of page.aliases) {
         const a = model.addNode(alias, page.depth, page.parent);
-        a.state = 'alias';
+        model.setNodeState(a, 'alias');
         a.aliasOf = page.url;
         model.redirects.push({ from: alias, to: page.url });
       }
-    }
+      const row = { ...newRow(page.url, page.depth, page.parent, i), ...page, links: page.links.length, order: i,
+        gone: false };
+      model.addRow(row);
+      for (const alias of page.aliases) model.rowsByUrl.set(alias, row);
+    });
+    model.skips = { ...report.skips };
+    model.elapsedMs = report.elapsedMs;
+    model.endReason = report.endReason;
     model.finished = true;
     model.version += 1;
     return model;
   }
 
-  /** Mark the URLs whose tasks sit in the ready list (live, while paused). */
+  /** Mark the nodes whose tasks sit in the ready list (live, while paused): only those nodes are touched. */
   markReady(ready) {
-    const tasks = new Set(ready.map((r) => r.task));
-    const settled = new Set(['done', 'failed', 'skipped', 'alias', 'notCrawled']);
-    let changed = false;
-    for (const n of this.order) {
-      const ready = n.task != null && tasks.has(n.task) && !settled.has(n.state);
-      if (Boolean(n.ready) !== ready) { n.ready = ready; changed = true; }
+    const now = new Set();
+    for (const r of ready) {
+      const url = this.taskUrl.get(r.task);
+      const n = url && this.node(url);
+      if (n && !['done', 'failed', 'skipped', 'alias', 'notCrawled', 'httpError'].includes(n.state)) now.add(n);
     }
+    let changed = false;
+    for (const n of this.readyNodes) {
+      if (!now.has(n)) { n.ready = false; this.changedNodes.push(n); changed = true; }
+    }
+    for (const n of now) {
+      if (!n.ready) { n.ready = true; this.changedNodes.push(n); changed = true; }
+    }
+    this.readyNodes = now;
     if (changed) this.version += 1; // redraw only when something changed
   }
 

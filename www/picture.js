@@ -1,9 +1,14 @@
 // The picture: the task graph, the worker lanes with the queue and join
-// counter, the task detail panel, and the devtools output — all folded from
-// the current view's event log (a live crawl, a replay, or a saved report).
+// counter, the task detail panel, the graph's search box and legend, and
+// the devtools output — all folded from the current view's event log (a
+// live crawl, a replay, or a saved report) into one CrawlModel.
+//
+// Per frame it folds only the new events, and the graph and lanes redraw
+// only what changed. What needs the engine's whole log (a task's detail and
+// events) is asked for only on a user's action: opening a node.
 
 import { CrawlModel, STATES } from './model.js';
-import { TaskGraph } from './graph.js';
+import { TaskGraph, SMALL } from './graph.js';
 import { Lanes } from './lanes.js';
 import { Devtools } from './devtools.js';
 import { awaitName, causeName } from './stepping.js';
@@ -13,6 +18,10 @@ const $ = (id) => document.getElementById(id);
 
 /** Events a step or the detail panel lists, at most. */
 const DETAIL_EVENTS = 40;
+/** Below this many events, an open detail follows its node live; past it, on request (it reads the whole log). */
+const LIVE_DETAIL_EVENTS = 50_000;
+/** How often a big crawl running freely is redrawn, ms. */
+const BUSY_DRAW_MS = 100;
 
 export class Picture {
   constructor() {
@@ -20,24 +29,45 @@ export class Picture {
     this.view = null;
     this.devtools = null;
     this.detailUrl = null;
+    this.drawnAt = 0;
+    this.allStates = false;
+    this.listeners = new Set();
     this.graph = new TaskGraph($('graph'), this.model, (url) => this.showDetail(url));
     this.lanes = new Lanes($('lanes'), this.model);
     this.renderLegend();
     $('detail-close').addEventListener('click', () => this.hideDetail());
-    window.addEventListener('resize', () => this.draw(true));
+    $('detail-refresh')?.addEventListener('click', () => this.showDetail(this.detailUrl, false));
+    $('legend-all')?.addEventListener('click', () => {
+      this.allStates = !this.allStates;
+      $('legend-all').setAttribute('aria-pressed', String(this.allStates));
+      $('legend-all').textContent = this.allStates ? 'only states present' : 'all states';
+      this.renderLegend();
+    });
+    this.wireSearch();
+  }
+
+  /** Be told when the model is replaced (the table follows the same model). */
+  onModel(listener) {
+    this.listeners.add(listener);
   }
 
   /** Whether events go to the console (`?log=1` or the checkbox). */
   logging() {
-    return $('log-events').checked;
+    return $('log-events')?.checked ?? false;
+  }
+
+  setModel(model) {
+    this.model = model;
+    this.graph.setModel(model);
+    this.lanes.setModel(model);
+    this.legendKey = null;
+    for (const listener of this.listeners) listener(model);
   }
 
   /** A new current view: start a fresh model (and devtools timeline for a live crawl). */
   follow(view) {
     this.view = view;
-    this.model = view.kind === 'report' ? CrawlModel.fromReport(view.report()) : new CrawlModel();
-    this.graph.setModel(this.model);
-    this.lanes.setModel(this.model);
+    this.setModel(view.kind === 'report' ? CrawlModel.fromReport(view.report()) : new CrawlModel());
     this.devtools = view.kind === 'crawl' ? new Devtools(view.originMs, this.logging()) : null;
     this.hideDetail();
     this.update();
@@ -52,9 +82,7 @@ export class Picture {
     }
     if (view.eventCount < this.model.seen) {
       // A replay moved back: fold again from the start.
-      this.model = new CrawlModel();
-      this.graph.setModel(this.model);
-      this.lanes.setModel(this.model);
+      this.setModel(new CrawlModel());
     }
     const events = view.events(this.model.seen);
     this.model.apply(events);
@@ -62,10 +90,19 @@ export class Picture {
       this.devtools.logToConsole = this.logging();
       this.devtools.apply(events);
     }
-    const paused = view.kind === 'replay' || view.paused;
-    this.model.markReady(paused ? view.ready() : []);
-    this.draw();
-    if (this.detailUrl) this.showDetail(this.detailUrl, false);
+    if (view.kind === 'replay' || view.paused) this.model.markReady(view.ready());
+    else if (this.model.readyNodes.size) this.model.markReady([]);
+    // A big crawl running freely changes something every frame; drawing it ten times a second is
+    // plenty to watch, and leaves the thread (and, without a GPU, the painting) to the crawl.
+    // Small crawls, a paused or stepped one and a replay are drawn at once.
+    const now = performance.now();
+    const busy = view.kind === 'crawl' && !view.paused && !view.finished && this.model.order.length > SMALL;
+    if (!busy || now - this.drawnAt >= BUSY_DRAW_MS) {
+      this.draw();
+      this.drawnAt = now;
+    }
+    this.renderLegend();
+    if (this.detailUrl && events.some((e) => e.url === this.detailUrl)) this.refreshDetail();
   }
 
   draw(force = false) {
@@ -79,39 +116,94 @@ export class Picture {
     this.graph.draw(true);
   }
 
+  /** The legend lists the states present in the picture (or all of them, on request). */
   renderLegend() {
-    $('legend').replaceChildren(...Object.entries(STATES).map(([state, { color, label }]) => {
+    const present = Object.keys(STATES).filter((s) => this.allStates || this.model.stateCounts[s] > 0
+      || (s === 'ready' && this.model.readyNodes.size > 0));
+    const key = present.join(' ');
+    if (key === this.legendKey) return;
+    this.legendKey = key;
+    $('legend').replaceChildren(...present.map((state) => {
       const li = document.createElement('li');
       li.dataset.state = state;
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
-      swatch.style.background = color;
-      li.append(swatch, document.createTextNode(label));
+      swatch.style.background = STATES[state].color;
+      li.append(swatch, document.createTextNode(STATES[state].label));
       return li;
     }));
   }
+
+  // ------------------------------------------------------------ search
+
+  wireSearch() {
+    const input = $('graph-search');
+    if (!input) return;
+    const status = $('graph-search-status');
+    let matches = [];
+    let at = -1;
+    let query = null;
+    const find = (next) => {
+      const text = input.value.trim().toLowerCase();
+      if (!text) {
+        status.textContent = '';
+        return;
+      }
+      if (text !== query) {
+        // A user's action: the one place that looks at every node.
+        query = text;
+        matches = this.model.order.filter((n) => n.url.toLowerCase().includes(text));
+        at = -1;
+      }
+      if (!matches.length) {
+        status.textContent = 'no URL matches';
+        return;
+      }
+      at = next ? (at + 1) % matches.length : Math.max(at, 0);
+      status.textContent = `${at + 1} of ${matches.length}`;
+      this.graph.centreOn(matches[at].url);
+    };
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        find(true);
+      } else if (e.key === 'Escape') {
+        input.value = '';
+        status.textContent = '';
+      }
+    });
+    $('graph-search-go')?.addEventListener('click', () => find(true));
+  }
+
+  /** Find a URL (for the table's Enter and for tests): centre it and open its detail. */
+  reveal(url) {
+    return this.graph.centreOn(url);
+  }
+
+  // ------------------------------------------------------------ detail
 
   hideDetail() {
     this.detailUrl = null;
     $('task-detail').hidden = true;
     this.graph.selected = null;
+    this.graph.links = [];
   }
 
-  /** The detail of a page and the task that processed it (text only). */
-  showDetail(url, scroll = true) {
-    const view = this.view;
-    if (!view) return;
-    this.detailUrl = url;
-    const panel = $('task-detail');
-    panel.hidden = false;
-    $('detail-title').textContent = url;
-    const info = view.task(url);
-    const page = info?.page ?? view.report().pages.find((p) => p.url === url || p.aliases.includes(url));
-    const names = new Map(view.tasks().map((t) => [t.task, t.name]));
+  /** Live refresh of an open detail, for a crawl small enough to read its whole log often. */
+  refreshDetail() {
+    const small = (this.view?.eventCount ?? 0) < LIVE_DETAIL_EVENTS;
+    if (small) this.showDetail(this.detailUrl, false);
+    else this.fillPage(this.model.row(this.detailUrl));
+    const refresh = $('detail-refresh');
+    if (refresh) refresh.hidden = small;
+  }
+
+  /** The page's own part of the detail, from the model's row (cheap). */
+  fillPage(page) {
     const rows = [];
     if (page) {
       rows.push(['outcome', page.outcome], ['status', page.status ?? '—'], ['bytes', page.size ?? '—'],
-        ['links new / total', `${page.newLinks} / ${page.links.length}`], ['tries', page.tries], ['depth', page.depth],
+        ['links new / total', `${page.newLinks} / ${page.links}`], ['tries', page.tries], ['depth', page.depth],
         ['found on', page.parent ?? '(a root)'], ['time', page.startMs != null && page.endMs != null
           ? `${Math.round(page.endMs - page.startMs)} ms` : '—']);
       if (page.aliases.length) rows.push(['redirected from', page.aliases.join(' ')]);
@@ -120,7 +212,21 @@ export class Picture {
       rows.push(['outcome', 'alias (redirected)']);
     }
     fillList($('detail-page'), rows);
+  }
 
+  /** The detail of a page and the task that processed it (text only). */
+  showDetail(url, scroll = true) {
+    const view = this.view;
+    if (!view || !url) return;
+    this.detailUrl = url;
+    const panel = $('task-detail');
+    panel.hidden = false;
+    $('detail-title').textContent = url;
+    const row = this.model.row(url);
+    this.fillPage(row);
+    const info = view.task(url); // reads the engine's log: on a user's action, or live for a small crawl
+    const names = this.model.names;
+    this.graph.links = this.model.order.length > SMALL ? info?.page?.links ?? [] : [];
     const taskId = info?.processedBy;
     const task = taskId != null ? view.task(taskId)?.task : null;
     $('detail-task-title').textContent = task ? `Task: ${task.name}` : 'Task';

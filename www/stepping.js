@@ -74,6 +74,16 @@ export class Controls {
 
   get view() { return this.api.current; }
 
+  /**
+   * Task names by id. The page passes its model's (`names`, folded from the
+   * log as it arrives); without one they come from `tasks()`, which folds
+   * the whole log again: fine for a scene, too slow to do every refresh of
+   * a big crawl.
+   */
+  taskNames() {
+    return this.names?.() ?? namesOf(this.view?.tasks() ?? []);
+  }
+
   say(message) { setText(this.error, message); }
 
   pause() {
@@ -139,7 +149,7 @@ export class Controls {
 
   showStep(events) {
     this.onStep?.(events);
-    const names = namesOf(this.view?.tasks() ?? []);
+    const names = this.taskNames();
     const list = $('step-info');
     list.replaceChildren(...describePoll(events, names).map((line) => {
       const li = document.createElement('li');
@@ -284,7 +294,7 @@ export class Controls {
 
   renderReady(ready, view) {
     // Task names cost a fold over the whole log: only when there is a list to show.
-    const names = ready.length ? namesOf(view?.tasks() ?? []) : new Map();
+    const names = ready.length ? this.taskNames() : new Map();
     const body = $('ready-list');
     setText($('ready-count'), String(ready.length));
     body.replaceChildren(...ready.map((r) => {

@@ -1,10 +1,20 @@
-// The results table and the counters: the accessible, text view of a report.
+// The results table and the counters: the accessible, text view of a crawl.
+//
+// The table is virtual: its rows come from the page's model (model.js), and
+// only the rows in view (plus a margin) are in the DOM, so a 20,000-page
+// crawl costs the same per refresh as a 20-page one. Sorting and filtering
+// are a user's action: they rebuild the list of shown rows once; while a
+// crawl runs, new rows are placed into that list one by one.
+//
 // Crawled text (URLs, content types, errors) only reaches the DOM through
 // textContent or a checked href, never as HTML.
 
+import { categoryOf } from './model.js';
+
 const $ = (id) => document.getElementById(id);
 
-const COUNTERS = { queued: 'count-queued', inFlight: 'count-inflight', done: 'count-done', failed: 'count-failed',
+/** Page counters (ids) from the model's counts; `queued` is the log's queue length. */
+const COUNTERS = { inFlight: 'count-inflight', done: 'count-done', httpError: 'count-httperror', failed: 'count-failed',
   waiting: 'count-waiting', skipped: 'count-skipped', notCrawled: 'count-notcrawled' };
 
 /** Skip reasons (report.skips keys) in words, with what causes them. */
@@ -25,12 +35,47 @@ const lookup = (table, key) => (Object.hasOwn(table, key) ? table[key] : undefin
 
 const END_REASONS = { complete: 'complete, every URL found was crawled', stopped: 'stopped', maxPages: 'maxPages budget reached' };
 
+/** Up to this many rows, all are in the DOM; past it, only those in view. */
+const ALL_ROWS = 200;
+/** Rows kept in the DOM above and below the ones in view. */
+const OVERSCAN = 20;
+/** Every row is this tall (two lines), so a row's position is its index times this. */
+export const ROW_HEIGHT = 46;
+
 export function isWebUrl(text) {
   try { return ['http:', 'https:'].includes(new URL(text).protocol); } catch { return false; }
 }
 
 export function setText(el, text) {
   if (el && el.textContent !== text) el.textContent = text;
+}
+
+/** Sort keys by column. */
+const SORTS = {
+  order: (r) => r.order,
+  url: (r) => r.url,
+  status: (r) => r.status ?? -1,
+  type: (r) => r.contentType ?? '',
+  bytes: (r) => r.size ?? -1,
+  links: (r) => r.links,
+  time: (r) => (r.startMs != null && r.endMs != null ? r.endMs - r.startMs : -1),
+  outcome: (r) => r.outcome,
+};
+
+/** Filters on the outcome select: a row's counter category. */
+const OUTCOME_FILTERS = {
+  all: () => true,
+  done: (r) => categoryOf(r) === 'done',
+  httpError: (r) => categoryOf(r) === 'httpError',
+  failed: (r) => categoryOf(r) === 'failed',
+  skipped: (r) => categoryOf(r) === 'skipped',
+  notCrawled: (r) => categoryOf(r) === 'notCrawled',
+  pending: (r) => ['queued', 'waiting', 'inFlight'].includes(categoryOf(r)),
+};
+
+function statusClass(status) {
+  if (status == null) return 'none';
+  return `${Math.floor(status / 100)}xx`;
 }
 
 function cell(tr, cls) {
@@ -40,46 +85,66 @@ function cell(tr, cls) {
   return td;
 }
 
-function newRow(url) {
+function newRowElement() {
   const tr = document.createElement('tr');
-  tr.dataset.url = url;
+  tr.tabIndex = -1;
   const urlCell = cell(tr, 'c-url');
-  if (isWebUrl(url)) {
-    const a = document.createElement('a');
-    a.href = url; // checked http(s) above: never a javascript: link
-    a.target = '_blank';
-    a.rel = 'noopener noreferrer';
-    a.textContent = url;
-    urlCell.append(a);
-  } else {
-    urlCell.textContent = url;
-  }
+  const line = document.createElement('div');
+  line.className = 'line';
+  urlCell.append(line);
+  const small = document.createElement('div');
+  small.className = 'small';
   for (const cls of ['aliases', 'error', 'notes']) {
-    const note = document.createElement('div');
+    const note = document.createElement('span');
     note.className = cls;
-    urlCell.append(note);
+    small.append(note);
   }
+  urlCell.append(small);
   for (const cls of ['c-status', 'c-type', 'c-enc', 'c-bytes num', 'c-links num', 'c-time num', 'c-outcome']) {
     cell(tr, cls);
   }
   return tr;
 }
 
+/** The URL cell's link: re-made only when the row shows another URL. */
+function renderUrl(line, url) {
+  if (line.dataset.url === url) return;
+  line.dataset.url = url;
+  if (isWebUrl(url)) {
+    const a = document.createElement('a');
+    a.href = url; // checked http(s) above: never a javascript: link
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    a.tabIndex = -1;
+    a.textContent = url;
+    line.replaceChildren(a);
+  } else {
+    line.textContent = url;
+  }
+  line.title = url;
+}
+
 function renderRow(tr, page) {
-  const [, status, type, enc, bytes, links, time, outcome] = tr.children;
+  const [urlCell, status, type, enc, bytes, links, time, outcome] = tr.children;
+  tr.dataset.url = page.url;
+  renderUrl(urlCell.firstChild, page.url);
   setText(status, page.status == null ? '' : String(page.status));
   setText(type, (page.contentType ?? '').split(';')[0]);
   setText(enc, page.encoding ?? '');
   enc.title = page.encodingNote ?? '';
   setText(bytes, page.size == null ? '' : `${page.size.toLocaleString('en')}${page.truncated ? ' (cut)' : ''}`);
-  setText(links, page.links.length || page.newLinks ? `${page.newLinks}/${page.links.length}` : '');
+  setText(links, page.links || page.newLinks ? `${page.newLinks}/${page.links}` : '');
   const ms = page.startMs != null && page.endMs != null ? page.endMs - page.startMs : null;
   setText(time, ms == null ? '' : `${Math.round(ms)} ms`);
   setText(outcome, page.outcome);
-  setText(tr.querySelector('.aliases'), page.aliases.length ? `redirected here from ${page.aliases.join(', ')}` : '');
+  const aliases = page.aliases.length ? `redirected here from ${page.aliases.join(', ')}` : '';
+  setText(tr.querySelector('.aliases'), aliases);
   setText(tr.querySelector('.error'), page.error ?? '');
-  setText(tr.querySelector('.notes'), rowNotes(page));
+  const notes = rowNotes(page);
+  setText(tr.querySelector('.notes'), notes);
+  urlCell.lastChild.title = [aliases, page.error, notes].filter(Boolean).join('\n');
   tr.dataset.outcome = page.outcome;
+  tr.dataset.category = categoryOf(page);
 }
 
 /** The small print under a URL: what the row's columns cannot say. */
@@ -98,10 +163,10 @@ function skipList(skips) {
   return Object.entries(skips).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
-/** "Why not crawled": the report's skips by reason, one span per reason (data-reason is the report's key). */
-function renderSkips(report) {
-  const list = skipList(report.skips ?? {});
-  const key = JSON.stringify([list, report.finished]);
+/** "Why not crawled": the skips by reason, one span per reason (data-reason is the report's key). */
+function renderSkips(skips, finished) {
+  const list = skipList(skips ?? {});
+  const key = JSON.stringify([list, finished]);
   const el = $('skips');
   if (el.dataset.key === key) return; // unchanged: keep the DOM (and any text selection) as it is
   el.dataset.key = key;
@@ -119,44 +184,237 @@ function renderSkips(report) {
   const label = document.createElement('span');
   label.className = 'bar-label';
   label.textContent = 'Links not followed';
-  el.replaceChildren(label, ...(parts.length ? parts : [document.createTextNode(report.finished ? 'none' : 'none yet')]));
+  el.replaceChildren(label, ...(parts.length ? parts : [document.createTextNode(finished ? 'none' : 'none yet')]));
 }
 
-/** Keeps a table body in line with successive reports, touching only what changed. */
+/** The counters and the end reason, from the model (a handful of setText calls). */
+export function renderCounters(model) {
+  setText($('count-queued'), String(model.queueLen));
+  for (const [key, id] of Object.entries(COUNTERS)) setText($(id), String(model.counts[key] ?? 0));
+  setText($('elapsed'), `${(model.elapsedMs / 1000).toFixed(1)} s`);
+  const end = model.endReason;
+  setText($('end-reason'), end ? `ended: ${lookup(END_REASONS, end) ?? end}` : '');
+  renderSkips(model.skips, model.finished);
+}
+
+/** The results table: a window of rows over the model's rows, sorted and filtered on request. */
 export class ResultsTable {
-  constructor(tbody) {
-    this.tbody = tbody;
-    this.rows = new Map();
+  constructor(table, { onOpen } = {}) {
+    this.table = table;
+    this.tbody = table.querySelector('tbody');
+    this.scroller = table.closest('.table-scroll');
+    this.caption = table.querySelector('caption');
+    this.onOpen = onOpen;
+    this.filter = { text: '', status: 'all', outcome: 'all' };
+    this.sort = { key: 'order', dir: 1 };
+    this.model = null;
+    this.shown = []; // rows passing the filter, in sort order
+    this.elements = []; // pooled <tr>s
+    this.focusIndex = 0; // the row that takes keyboard focus (roving tabindex)
+    this.scroller?.addEventListener('scroll', () => this.renderWindow(), { passive: true });
+    this.tbody.addEventListener('keydown', (e) => this.key(e));
+    this.tbody.addEventListener('focusin', (e) => {
+      const tr = e.target.closest?.('tr');
+      if (tr?.dataset.index) this.focusIndex = Number(tr.dataset.index);
+    });
+    this.tbody.addEventListener('dblclick', (e) => {
+      const tr = e.target.closest?.('tr');
+      if (tr?.dataset.url) this.onOpen?.(tr.dataset.url);
+    });
+    for (const th of table.querySelectorAll('th[data-sort]')) {
+      th.addEventListener('click', () => this.sortBy(th.dataset.sort));
+      th.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.sortBy(th.dataset.sort); }
+      });
+    }
+  }
+
+  /** Show a (new) model's rows from scratch. */
+  setModel(model) {
+    this.model = model;
+    model.takeRowChanges(); // everything is read below
+    this.rebuild();
+  }
+
+  /** A user changed the filter or the sort: the one place that visits every row. */
+  rebuild() {
+    const rows = this.model ? this.model.rows.filter((r) => !r.gone && this.passes(r)) : [];
+    if (this.sort.key !== 'order') this.sortRows(rows);
+    this.shown = rows;
+    this.focusIndex = Math.min(this.focusIndex, Math.max(0, rows.length - 1));
+    this.renderWindow(true);
+  }
+
+  setFilter(filter) {
+    this.filter = { ...this.filter, ...filter };
+    this.rebuild();
+  }
+
+  sortBy(key) {
+    this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : 1 };
+    for (const th of this.table.querySelectorAll('th[data-sort]')) {
+      th.setAttribute('aria-sort', th.dataset.sort !== key ? 'none' : this.sort.dir > 0 ? 'ascending' : 'descending');
+    }
+    this.rebuild();
+  }
+
+  passes(row) {
+    const { text, status, outcome } = this.filter;
+    if (text && !row.url.toLowerCase().includes(text) && !row.aliases.some((a) => a.toLowerCase().includes(text))) {
+      return false;
+    }
+    if (status !== 'all' && statusClass(row.status) !== status) return false;
+    return (lookup(OUTCOME_FILTERS, outcome) ?? OUTCOME_FILTERS.all)(row);
+  }
+
+  compare(a, b) {
+    const key = lookup(SORTS, this.sort.key) ?? SORTS.order;
+    const ka = key(a);
+    const kb = key(b);
+    const c = ka < kb ? -1 : ka > kb ? 1 : a.order - b.order;
+    return c * this.sort.dir;
+  }
+
+  sortRows(rows) {
+    rows.sort((a, b) => this.compare(a, b));
+  }
+
+  /** Where a row belongs in the sorted list (binary search). */
+  insertionPoint(row) {
+    let lo = 0;
+    let hi = this.shown.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.compare(this.shown[mid], row) <= 0) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Fold the model's row changes since the last call: new rows join the
+   * list (in place when sorted), changed rows move if their sort key or
+   * filter verdict changed. Cost: the changes, not the table.
+   */
+  update() {
+    if (!this.model) return;
+    const { added, changed } = this.model.takeRowChanges();
+    const sorted = this.sort.key !== 'order';
+    const filtered = this.filter.text || this.filter.status !== 'all' || this.filter.outcome !== 'all';
+    for (const row of added) changed.delete(row);
+    if (sorted || filtered || [...changed].some((r) => r.gone)) {
+      for (const row of changed) {
+        const at = this.indexOfRow(row);
+        if (at >= 0 && (row.gone || !this.passes(row) || sorted)) this.shown.splice(at, 1);
+        if (!row.gone && this.passes(row) && (at < 0 || sorted)) {
+          this.shown.splice(sorted ? this.insertionPoint(row) : this.shown.length, 0, row);
+        }
+      }
+    }
+    const before = this.shown.length;
+    for (const row of added) {
+      if (row.gone || !this.passes(row)) continue;
+      if (sorted) this.shown.splice(this.insertionPoint(row), 0, row); else this.shown.push(row);
+    }
+    const moved = sorted || filtered || this.shown.length !== before;
+    this.renderWindow(moved, moved ? null : changed);
+  }
+
+  /** A row's index in the shown list, or -1: a binary search in discovery order, else a scan (a user's sort). */
+  indexOfRow(row) {
+    if (this.sort.key !== 'order' || this.sort.dir !== 1) return this.shown.indexOf(row);
+    let lo = 0;
+    let hi = this.shown.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.shown[mid].order < row.order) lo = mid + 1; else hi = mid;
+    }
+    return this.shown[lo] === row ? lo : -1;
+  }
+
+  /** Put the rows in view (and a margin) in the DOM; the table's margins stand for the rest. */
+  renderWindow(force = false, changed = null) {
+    const total = this.shown.length;
+    let first = 0;
+    let last = total;
+    if (total > ALL_ROWS && this.scroller) {
+      const top = this.scroller.scrollTop;
+      const height = this.scroller.clientHeight || 600;
+      first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+      last = Math.min(total, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+    }
+    const same = first === this.first && last === this.last;
+    if (!force && same && !changed?.size) return;
+    this.first = first;
+    this.last = last;
+    const count = last - first;
+    while (this.elements.length < count) this.elements.push(newRowElement());
+    const elements = this.elements.slice(0, count);
+    elements.forEach((tr, i) => {
+      const index = first + i;
+      // Same window and no move: only the rows that changed are written again.
+      if (!force && same && !changed.has(this.shown[index])) return;
+      renderRow(tr, this.shown[index]);
+      tr.dataset.index = String(index);
+      tr.setAttribute('aria-rowindex', String(index + 2)); // the header is row 1
+      tr.tabIndex = index === this.focusIndex ? 0 : -1;
+    });
+    if (this.tbody.children.length !== count || [...this.tbody.children].some((tr, i) => tr !== elements[i])) {
+      const focused = this.tbody.contains(document.activeElement) ? document.activeElement : null;
+      this.tbody.replaceChildren(...elements);
+      if (focused && elements.includes(focused)) focused.focus({ preventScroll: true });
+    }
+    // The rows outside the window are stood for by the table's margins, so the scrollbar is true.
+    this.table.style.marginTop = `${first * ROW_HEIGHT}px`;
+    this.table.style.marginBottom = `${(total - last) * ROW_HEIGHT}px`;
+    this.table.setAttribute('aria-rowcount', String(total + 1));
+    this.renderCaption();
+  }
+
+  renderCaption() {
+    const all = this.model?.pageCount ?? 0;
+    const shown = this.shown.length;
+    const filtered = shown !== all;
+    setText(this.caption, `${all.toLocaleString('en')} pages${filtered ? `, ${shown.toLocaleString('en')} shown` : ''}`
+      + ' · ↑↓ move between rows, Enter opens a row\'s detail; click a column heading to sort');
+  }
+
+  /** Arrow keys move the focused row (the window follows); Enter opens it in the picture. */
+  key(e) {
+    const tr = e.target.closest?.('tr');
+    if (!tr?.dataset.index) return;
+    const index = Number(tr.dataset.index);
+    const page = Math.max(1, Math.floor((this.scroller?.clientHeight ?? 400) / ROW_HEIGHT) - 1);
+    const to = { ArrowDown: index + 1, ArrowUp: index - 1, PageDown: index + page, PageUp: index - page, Home: 0,
+      End: this.shown.length - 1 }[e.key];
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      this.onOpen?.(tr.dataset.url);
+      return;
+    }
+    if (to === undefined) return;
+    e.preventDefault();
+    this.focusRow(Math.max(0, Math.min(this.shown.length - 1, to)));
+  }
+
+  focusRow(index) {
+    this.focusIndex = index;
+    if (this.scroller && this.shown.length > ALL_ROWS) {
+      const top = index * ROW_HEIGHT;
+      const view = this.scroller.clientHeight;
+      if (top < this.scroller.scrollTop) this.scroller.scrollTop = top;
+      else if (top + ROW_HEIGHT > this.scroller.scrollTop + view) this.scroller.scrollTop = top + ROW_HEIGHT - view;
+    }
+    this.renderWindow(true);
+    this.tbody.querySelector(`tr[data-index="${index}"]`)?.focus({ preventScroll: true });
   }
 
   clear() {
+    this.model = null;
+    this.shown = [];
     this.tbody.replaceChildren();
-    this.rows = new Map();
+    this.table.style.marginTop = '';
+    this.table.style.marginBottom = '';
     $('skips').replaceChildren();
     delete $('skips').dataset.key;
-  }
-
-  render(report) {
-    for (const [key, id] of Object.entries(COUNTERS)) setText($(id), String(report.counters[key] ?? 0));
-    setText($('elapsed'), `${(report.elapsedMs / 1000).toFixed(1)} s`);
-    const end = report.endReason;
-    setText($('end-reason'), end ? `ended: ${lookup(END_REASONS, end) ?? end}` : '');
-    renderSkips(report);
-    const present = new Set();
-    for (const page of report.pages) {
-      present.add(page.url);
-      let tr = this.rows.get(page.url);
-      if (!tr) {
-        tr = newRow(page.url);
-        this.rows.set(page.url, tr);
-        this.tbody.append(tr); // discovery order: new pages at the bottom
-      }
-      renderRow(tr, page);
-    }
-    // A requested URL that redirected is now listed under its target; when
-    // replaying backwards, pages not yet found disappear.
-    for (const [url, tr] of this.rows) {
-      if (!present.has(url)) { tr.remove(); this.rows.delete(url); }
-    }
   }
 }

@@ -48,7 +48,7 @@ test('options_from_the_form_reach_the_crawl', async ({ page }) => {
   expect(found.filter((r) => r.url.includes('old-'))).toEqual([]);
   const report = await page.evaluate(() => window.crawlscope.current.report());
   expect(Math.max(...report.pages.map((p) => p.depth))).toBe(1);
-  expect((await counter(page, 'done')) + (await counter(page, 'failed'))).toBe(found.length);
+  expect((await counter(page, 'done')) + (await counter(page, 'httperror')) + (await counter(page, 'failed'))).toBe(found.length);
 
   await expect(page.locator('#end-reason')).toHaveText('ended: maxPages budget reached');
   expect(await skipCount(page, 'exclude')).toBe(2); // old-a and old-b, linked from the root

@@ -31,7 +31,7 @@ const plan = quick ? {
   ],
   ideal: { pages: 50, latency: 100, tasks: [1, 6, 32], runs: 2 },
   zero: { pages: 300, maxTasks: 10, runs: 3 },
-  mainThread: { pages: 500, runs: 1 },
+  playground: { sizes: [5000, 20000], runs: 1, pauseAt: 10000 },
   memory: { pages: 1000, maxTasks: 10, runs: 1 },
 } : {
   warmUpMs: 3000,
@@ -42,7 +42,7 @@ const plan = quick ? {
   ],
   ideal: { pages: 500, latency: 100, tasks: [1, 6, 32], runs: 3 },
   zero: { pages: 2000, maxTasks: 10, runs: 7 },
-  mainThread: { pages: 5000, runs: 3 },
+  playground: { sizes: [5000, 20000], runs: 3, pauseAt: 10000 },
   memory: { pages: 5000, maxTasks: 10, runs: 3 },
 };
 
@@ -147,59 +147,134 @@ async function zeroLatency(browser) {
   return out;
 }
 
-/** In the page: record every long task and every frame until the crawl is done. */
-function observeMainThread() {
-  window.benchLong = [];
-  window.benchFrames = [];
-  window.benchObserver = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) window.benchLong.push(e.duration);
-  });
-  window.benchObserver.observe({ type: 'longtask' });
+/** In the page: record every long task and every frame, and when the crawl started and ended on screen. */
+function observePlayground() {
+  const w = { long: [], frames: [], clickAt: null, doneAt: null };
+  window.benchWatch = w;
+  if (PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
+    w.observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.long.push(e.duration);
+    });
+    w.observer.observe({ type: 'longtask' });
+  }
+  document.getElementById('crawl').addEventListener('click', () => { w.clickAt = performance.now(); }, { capture: true });
+  const state = document.getElementById('crawl-state');
+  new MutationObserver(() => {
+    if (state.textContent === 'done' && w.doneAt === null) w.doneAt = performance.now();
+  }).observe(state, { childList: true, characterData: true, subtree: true });
   let last = performance.now();
   const frame = (now) => {
-    window.benchFrames.push(now - last);
+    w.frames.push(now - last);
     last = now;
-    if (document.getElementById('crawl-state').textContent !== 'done') requestAnimationFrame(frame);
+    if (w.doneAt === null) requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
 }
 
 /** In the page: what the observers saw. */
-function mainThreadFigures() {
+function playgroundFigures() {
+  const w = window.benchWatch;
   // Entries are delivered late, in a low-priority task: collect the rest now.
-  for (const e of window.benchObserver.takeRecords()) window.benchLong.push(e.duration);
-  const frames = window.benchFrames.slice(1).sort((a, b) => a - b); // the first delta predates the crawl
-  const report = window.crawlscope.current.report();
+  for (const e of w.observer?.takeRecords() ?? []) w.long.push(e.duration);
+  const frames = w.frames.slice(1).sort((a, b) => a - b); // the first delta predates the crawl
+  const model = window.crawlscopePage.picture.model;
   return {
-    pages: report.pages.length,
-    ms: report.elapsedMs,
-    longestTask: Math.max(0, ...window.benchLong),
-    longTasks: window.benchLong.length,
+    pages: model.rows.filter((r) => !r.gone).length,
+    ms: w.doneAt - w.clickAt,
+    crawlMs: model.elapsedMs,
+    reportCalls: window.crawlscope.current.reportCalls,
+    longestTask: Math.max(0, ...w.long),
+    longTasks: w.long.length,
     frameP95: frames[Math.min(frames.length - 1, Math.floor(frames.length * 0.95))] ?? null,
     frames: frames.length,
   };
 }
 
-/** The playground itself crawling, task graph on screen, with long tasks and frames observed. */
-async function mainThread(browser) {
-  const { pages, runs } = plan.mainThread;
-  const out = [];
-  for (let run = 0; run < runs; run++) {
-    log(`main thread: playground crawl of ${pages} pages (run ${run + 1}/${runs})`);
-    out.push(await onPage(browser, BENCH_URL, async (page) => {
-      // 'idle' comes after config.json prefilled the root field, so our value sticks.
-      await page.waitForFunction(() => document.getElementById('crawl-state')?.textContent === 'idle');
-      await page.locator('#root').fill(variant(`pages=${pages};latency=0`));
-      // The picture is what must stay smooth: have the task graph on screen.
-      await page.locator('#graph').scrollIntoViewIfNeeded();
-      await page.evaluate(observeMainThread);
-      await page.locator('#crawl').click();
-      await page.waitForFunction(() => document.getElementById('crawl-state').textContent === 'done', null,
-        { timeout: 1_800_000, polling: 500 });
-      return page.evaluate(mainThreadFigures);
-    }));
+/**
+ * In the page, mid-crawl: click Pause and time how long until it took
+ * effect — the state reads `paused` and the engine holds its tasks — then
+ * check that no fetch started after the pause, and resume.
+ */
+async function pauseFigures() {
+  const state = document.getElementById('crawl-state');
+  const crawl = window.crawlscope.current;
+  const t0 = performance.now();
+  document.getElementById('pause').click();
+  while (!(state.textContent === 'paused' && crawl.paused)) await new Promise((r) => setTimeout(r, 1));
+  const tookMs = performance.now() - t0;
+  const from = crawl.events().findLastIndex((e) => e.type === 'paused');
+  await new Promise((r) => setTimeout(r, 500));
+  const fetchesAfter = crawl.events(from).filter((e) => e.type === 'fetchStart').length;
+  document.getElementById('resume').click();
+  return { tookMs, fetchesAfter, at: window.crawlscopePage.picture.model.counts.done };
+}
+
+/** In the page, after the crawl: one full draw of the fitted graph, several times. */
+function graphDraws() {
+  const graph = window.crawlscopePage.picture.graph;
+  graph.fitted = false;
+  const times = [];
+  for (let i = 0; i < 15; i += 1) {
+    const t = performance.now();
+    graph.draw(true);
+    times.push(performance.now() - t);
   }
-  return { runs: out };
+  return { nodes: graph.count, mode: graph.mode, times };
+}
+
+/** The same build crawling in the background (`current: false`): nothing of it is drawn. */
+async function backgroundCrawl(page, root) {
+  await page.waitForFunction(() => document.getElementById('crawl-state')?.textContent === 'idle');
+  return page.evaluate(async ({ r, tries }) => {
+    const t0 = performance.now();
+    const handle = window.crawlscope.start({ roots: [r], maxTasks: 10, maxTries: tries }, { current: false });
+    const report = await handle.done;
+    return { ms: performance.now() - t0, pages: report.pages.length };
+  }, { r: root, tries: MAX_TRIES });
+}
+
+/**
+ * The playground itself, task graph on screen, against the same build
+ * crawling in the background, in fresh pages, alternating which goes first.
+ * At the size that reaches `pauseAt` pages, Pause is clicked mid-crawl.
+ */
+async function playground(browser) {
+  const { sizes, runs, pauseAt } = plan.playground;
+  const out = [];
+  for (const pages of sizes) {
+    const entry = { pages, runs: [] };
+    out.push(entry);
+    const root = variant(`pages=${pages};latency=0`);
+    for (let run = 0; run < runs; run++) {
+      const result = {};
+      for (const kind of run % 2 === 0 ? ['background', 'page'] : ['page', 'background']) {
+        log(`playground, ${pages} pages @ 0 ms: ${kind} crawl (run ${run + 1}/${runs})`);
+        result[kind] = await onPage(browser, BENCH_URL, async (page) => {
+          await page.setViewportSize({ width: 1280, height: 800 });
+          if (kind === 'background') return backgroundCrawl(page, root);
+          await page.waitForFunction(() => document.getElementById('crawl-state')?.textContent === 'idle');
+          await page.locator('#root').fill(root);
+          await page.locator('#max-tasks').fill('10');
+          await page.locator('#more-options summary').click();
+          await page.locator('#opt-maxTries').fill(String(MAX_TRIES));
+          await page.evaluate(observePlayground);
+          await page.locator('#crawl').click();
+          let pause = null;
+          if (pages > pauseAt) {
+            await page.waitForFunction((n) => window.crawlscopePage.picture.model.counts.done >= n, pauseAt,
+              { timeout: 1_800_000, polling: 100 });
+            pause = await page.evaluate(pauseFigures);
+          }
+          await page.waitForFunction(() => document.getElementById('crawl-state').textContent === 'done', null,
+            { timeout: 1_800_000, polling: 500 });
+          const figures = await page.evaluate(playgroundFigures);
+          return { ...figures, pause, draws: await page.evaluate(graphDraws) };
+        });
+      }
+      entry.runs.push(result);
+    }
+  }
+  return out;
 }
 
 /**
@@ -272,7 +347,7 @@ async function main() {
     await section('extraction', '1', extraction);
     await section('ideal', '2', idealCrawls);
     await section('zero', '2–3', zeroLatency);
-    await section('mainThread', '4', async (b) => ({ pages: plan.mainThread.pages, ...(await mainThread(b)) }));
+    await section('playground', '4', playground);
     await section('memory', '5', async (b) => ({ pages: plan.memory.pages, ...(await memory(b)) }));
   } finally {
     clearInterval(sampler);
