@@ -491,6 +491,30 @@ mod tests {
     }
 
     #[test]
+    fn playground_rows_pair_each_run_with_its_background_crawl() {
+        let run = |page_ms: f64, bg_ms: f64, pause: serde_json::Value| {
+            serde_json::json!({
+                "background": { "ms": bg_ms, "pages": 20005 },
+                "page": { "ms": page_ms, "pages": 20005, "longestTask": 0, "longTasks": 0, "frameP95": 17,
+                    "reportCalls": 0, "pause": pause, "draws": { "nodes": 20010, "mode": "raster", "times": [3, 4, 5] } },
+            })
+        };
+        let sizes = serde_json::json!([{ "pages": 20000, "runs": [
+            run(110.0, 100.0, serde_json::json!({ "tookMs": 12, "fetchesAfter": 0, "at": 10001 })),
+            run(300.0, 200.0, serde_json::Value::Null),
+        ] }]);
+        let mut table = Table::default();
+        playground(&mut table, &sizes).expect("well-formed");
+        let row = |what: &str| table.rows.iter().find(|r| r.measure.ends_with(what)).expect(what).clone();
+        // (1.10 + 1.50) / 2: each run's own ratio, never one run's time over another's.
+        assert_eq!(row("playground ÷ background").median, "1.30×");
+        assert!(row("playground ÷ background").verdict.starts_with("MISSED"));
+        assert_eq!(row("Pause at ~10001 pages takes effect").median, "12 ms");
+        assert_eq!(row("Pause at ~10001 pages takes effect").runs, "1", "only runs that paused count");
+        assert_eq!(row("one full graph draw, 20010 nodes (median)").verdict, "met");
+    }
+
+    #[test]
     fn failed_sections_are_rows_and_the_rest_still_counts() {
         let results = serde_json::json!({
             "failed": { "extraction": "page crashed", "ideal": "x", "zero": "y", "playground": "z" },
