@@ -62,7 +62,7 @@ export async function run(config, ui) {
   let steps = 0;
   controls.onStep = (events) => {
     picture.highlight(events);
-    const names = new Map((api.current?.tasks() ?? []).map((t) => [t.task, t.name]));
+    const names = controls.names();
     const poll = events.find((e) => e.type === 'pollStart');
     steps += 1;
     ui.tell('step', { step: steps, task: poll?.task ?? null, lines: describePoll(events, names) });

@@ -147,7 +147,7 @@ export function siteVariant({ pages = 30, latency = 300, seed = 1 } = {}) {
  * The iframe height each scene needs to show everything without scrolling
  * inside the frame, in px (checked at 720 px wide by tests/e2e/embed.spec.js).
  */
-export const SCENE_HEIGHTS = { crawler: 640, bulk: 600, spinner: 600, step: 680 };
+export const SCENE_HEIGHTS = { crawler: 640, bulk: 660, spinner: 620, step: 720 };
 
 /** An iframe tag for a fragment, with the embed's absolute URL. Attribute values are escaped. */
 export function iframeTag(embedUrl, fragment, { height = 520 } = {}) {

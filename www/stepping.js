@@ -85,6 +85,19 @@ export class Controls {
 
   get view() { return this.api.current; }
 
+  /**
+   * Task names of the current view. They are fixed once the tasks are
+   * spawned (at the start), so they are folded from the log once per view,
+   * not at every step: that fold grows with the log.
+   */
+  names() {
+    const view = this.view;
+    if (this.namesCache?.view !== view || this.namesCache.names.size === 0) {
+      this.namesCache = { view, names: namesOf(view?.tasks() ?? []) };
+    }
+    return this.namesCache.names;
+  }
+
   say(message) { setText(this.error, message); }
 
   pause() {
@@ -174,8 +187,7 @@ export class Controls {
       return;
     }
     list.dataset.empty = 'false';
-    const names = namesOf(this.view?.tasks() ?? []);
-    const { summary, details } = summarisePoll(events, names);
+    const { summary, details } = summarisePoll(events, this.names());
     const items = summary.map(li);
     if (details.length) {
       const more = document.createElement('details');
@@ -395,7 +407,7 @@ export class Controls {
    */
   renderReady(ready, view) {
     // Task names cost a fold over the whole log: only when there is a list to show.
-    const names = ready.length ? namesOf(view?.tasks() ?? []) : new Map();
+    const names = ready.length ? this.names() : new Map();
     const body = $('ready-list');
     setText($('ready-count'), String(ready.length));
     const live = view?.kind === 'crawl';

@@ -158,7 +158,7 @@ test('the full page on a static host defaults to the in-browser site and copies 
   const tag = await code.inputValue();
   expect(tag).toBe(`<iframe src="${server.url}embed.html#site=virtual&amp;pages=30&amp;latency=100&amp;seed=1&amp;`
     + 'maxTasks=3&amp;scene=bulk" title="crawlscope: a web crawler\'s tasks on the event loop" width="100%" '
-    + 'height="600" style="border:0" loading="lazy"></iframe>'); // the bulk scene's height
+    + 'height="660" style="border:0" loading="lazy"></iframe>'); // the bulk scene's height
   console.log(`    copied: ${tag}`);
   const src = /src="([^"]+)"/.exec(tag)[1].replace(/&amp;/g, '&');
   await page.goto(src);

@@ -172,6 +172,7 @@ export function mount(container, ctx) {
     autoButton.disabled = !live;
     setText(autoButton, auto ? 'Stop auto-step' : 'Auto-step');
     setText(startButton, handle ? 'Restart' : 'Start');
+    earlier.hidden = list.children.length <= 8; // the latest 8 lines always show (scenes.css)
     startButton.title = handle ? 'Start over with a new crawl (this one is stopped)' : 'Start a crawl with one worker, paused';
     const state = !handle ? 'not started' : handle.finished ? 'finished'
       : auto ? `auto-stepping every ${AUTO_MS} ms` : handle.paused ? 'paused' : 'running (resumed outside this scene)';
