@@ -301,6 +301,10 @@ export class Controls {
   key(e) {
     if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
     if (ownsKey(e.target, e.key)) return;
+    // A scene has its own buttons and tells its own state: a page shortcut
+    // stepping or playing its crawl behind its back would make it untruthful.
+    const scene = document.body.dataset.scene;
+    if (scene && scene !== 'crawler' && e.key !== '?') return;
     if (e.key === '?') {
       e.preventDefault();
       this.showShortcuts();
