@@ -105,15 +105,17 @@ impl Shared {
             return false;
         }
         self.puts.set(self.puts.get() + 1);
-        let (url, depth, parent) = (item.url.to_string(), item.depth, item.parent.clone());
-        self.queue.put(item);
+        // Logged before the put itself: `put` wakes a parked `get` at once,
+        // and the log must tell the cause (this put) before its effect (the
+        // wake). `len` and `unfinished` are as they will be after the put.
         self.emit(EventKind::QueuePut {
-            url,
-            depth,
-            parent,
-            len: self.queue.len(),
-            unfinished: self.queue.unfinished(),
+            url: item.url.to_string(),
+            depth: item.depth,
+            parent: item.parent.clone(),
+            len: self.queue.len() + 1,
+            unfinished: self.queue.unfinished() + 1,
         });
+        self.queue.put(item);
         true
     }
 
@@ -127,8 +129,19 @@ impl Crawl {
     /// Start a crawl: roots are enqueued and `max_tasks` workers spawned
     /// before this returns, so `report()` shows the roots at once.
     pub fn start(options: Options, env: Env) -> Crawl {
-        let recorder = Recorder::new(env.clock.clone());
+        Crawl::start_with(options, env, false)
+    }
+
+    /// Start a crawl that is paused before any task's first poll: every
+    /// task waits in the ready list, so step 1 is the first poll of the
+    /// first worker — a learner sees the crawl from its very beginning.
+    pub fn start_paused(options: Options, env: Env) -> Crawl {
+        Crawl::start_with(options, env, true)
+    }
+
+    fn start_with(options: Options, env: Env, paused: bool) -> Crawl {
         let clock = EngineClock::new(env.clock.clone());
+        let recorder = Recorder::new(clock.clone());
         let shared = Rc::new(Shared {
             scope: Scope::new(&options.roots, options.strict),
             sched: Scheduler::new(recorder.clone(), clock.clone()),
@@ -149,6 +162,11 @@ impl Crawl {
         shared.emit(EventKind::CrawlStarted { roots, max_tasks: shared.options.max_tasks });
         for root in shared.options.roots.clone() {
             shared.enqueue(Item { url: root, depth: 0, parent: None });
+        }
+        if paused {
+            // Before the spawns: the executor's first poll of each task
+            // then finds the gate closed and puts it in the ready list.
+            shared.sched.pause();
         }
         let spawner = shared.env.spawner.clone();
         for task in 0..shared.options.max_tasks as TaskId {
@@ -235,8 +253,14 @@ impl Crawl {
         RecordedLog::new(self.shared.options.to_value(), self.events_since(0))
     }
 
+    /// Time spent paused so far (the crawl's wall time minus its crawl time).
+    pub fn paused_ms(&self) -> f64 {
+        self.shared.recorder.paused_ms()
+    }
+
     /// The crawl's start on the environment's clock (`performance.now()` in
-    /// a browser): event times are relative to it.
+    /// a browser): event times (`tMs` crawl time, `wallMs` wall time) are
+    /// relative to it.
     pub fn origin_ms(&self) -> f64 {
         self.shared.recorder.log.origin_ms()
     }
@@ -331,9 +355,11 @@ impl Drop for InFlight {
             // Dropped mid-fetch: the crawl was stopped.
             self.end(Outcome::Stopped, None);
         }
-        self.shared.queue.task_done();
-        let unfinished = self.shared.queue.unfinished();
+        // Logged before `task_done` itself, which may wake the supervisor's
+        // `join()`: cause before effect, as with `put`.
+        let unfinished = self.shared.queue.unfinished().saturating_sub(1);
         self.shared.emit(EventKind::TaskDone { task: self.task, url: self.url.clone(), unfinished });
+        self.shared.queue.task_done();
     }
 }
 

@@ -3,10 +3,14 @@
 //! This log is the single source of truth. The [`Report`](crate::report::Report)
 //! is a fold over it (live, event by event, and again from a saved log — the
 //! two must agree), and the page draws from it. Events are plain data with a
-//! sequence number and a time since the crawl started.
+//! sequence number and two times since the crawl started: *crawl time*
+//! (`tMs`, the engine's clock, which stands still while paused — every time
+//! the page shows) and *wall time* (`wallMs`, the real clock, pauses
+//! included — kept for whoever wants it). Their difference at any event is
+//! the time spent paused so far.
 
-use crate::env::Clock;
 use crate::report::ReportBuilder;
+use crate::time::EngineClock;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -21,8 +25,13 @@ pub type TaskId = u32;
 pub struct Event {
     /// Position in the log, from 0, without gaps.
     pub seq: u64,
-    /// Milliseconds since the crawl started, on the engine's clock.
+    /// Milliseconds since the crawl started, on the engine's clock: crawl
+    /// time, which stands still while the crawl is paused.
     pub t_ms: f64,
+    /// Milliseconds since the crawl started on the real clock, pauses
+    /// included. Absent in version-1 logs (whose `tMs` was wall time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_ms: Option<f64>,
     #[serde(flatten)]
     pub kind: EventKind,
 }
@@ -226,17 +235,25 @@ pub enum EventKind {
         len: usize,
         unfinished: usize,
     },
+    /// A request goes out. `robots`: it is an origin's robots.txt, fetched
+    /// before that origin's first page (not a page of the crawl).
     FetchStart {
         task: TaskId,
         url: String,
         attempt: u32,
+        #[serde(default, skip_serializing_if = "is_false")]
+        robots: bool,
     },
+    /// A request settled. `ms`: how long it took in crawl time (a pause
+    /// while it was in flight adds nothing).
     FetchEnd {
         task: TaskId,
         url: String,
         attempt: u32,
         ms: f64,
         result: FetchResult,
+        #[serde(default, skip_serializing_if = "is_false")]
+        robots: bool,
     },
     /// The response came from another URL than requested. `coalesced`: that
     /// URL was already seen, so this one becomes its alias and is not parsed.
@@ -310,19 +327,24 @@ pub enum EventKind {
     },
 }
 
-/// Stamps events with the environment's (real) clock and appends them.
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Stamps events with crawl time (the engine's clock) and wall time (the
+/// environment's clock), and appends them.
 pub struct Recorder {
     pub log: EventLog,
-    clock: Rc<dyn Clock>,
+    clock: Rc<EngineClock>,
 }
 
 impl Recorder {
-    pub fn new(clock: Rc<dyn Clock>) -> Rc<Recorder> {
+    pub fn new(clock: Rc<EngineClock>) -> Rc<Recorder> {
         Rc::new(Recorder { log: EventLog::new(clock.now_ms()), clock })
     }
 
     pub fn emit(&self, kind: EventKind) {
-        self.log.emit(self.clock.now_ms(), kind);
+        self.log.emit_at(self.clock.now_ms(), Some(self.clock.real_now_ms()), kind);
     }
 
     /// Emit an instrumentation event (polls, wakes, steps): built and kept
@@ -335,9 +357,14 @@ impl Recorder {
         let _ = kind;
     }
 
-    /// Milliseconds since the crawl started.
+    /// Crawl time since the crawl started (pauses excluded).
     pub fn elapsed_ms(&self) -> f64 {
         self.clock.now_ms() - self.log.origin_ms()
+    }
+
+    /// Time spent paused so far (wall time minus crawl time).
+    pub fn paused_ms(&self) -> f64 {
+        (self.clock.real_now_ms() - self.clock.now_ms()).max(0.0)
     }
 }
 
@@ -364,10 +391,17 @@ impl EventLog {
         }
     }
 
-    /// Append an event stamped with the clock reading `now_ms`.
+    /// Append an event stamped with the clock reading `now_ms` (and no wall time).
     pub fn emit(&self, now_ms: f64, kind: EventKind) {
+        self.emit_at(now_ms, None, kind);
+    }
+
+    /// Append an event stamped with the crawl-time reading `now_ms` and the
+    /// real clock's reading `wall_ms` (both on the same origin).
+    pub fn emit_at(&self, now_ms: f64, wall_ms: Option<f64>, kind: EventKind) {
         let mut inner = self.inner.borrow_mut();
-        let event = Event { seq: inner.count, t_ms: now_ms - inner.origin_ms, kind };
+        let origin = inner.origin_ms;
+        let event = Event { seq: inner.count, t_ms: now_ms - origin, wall_ms: wall_ms.map(|w| w - origin), kind };
         inner.count += 1;
         inner.report.apply(&event);
         // Without the `event-log` feature the report is all that is kept.

@@ -23,12 +23,8 @@ pub(crate) async fn fetch_page(shared: &Shared, task: TaskId, url: &Url) -> Resu
         attempt += 1;
         let result = {
             let _slot = take_slot(shared, task, &url_text, &host).await;
-            shared.emit(EventKind::FetchStart { task, url: url_text.clone(), attempt });
-            let started = shared.env.clock.now_ms();
-            let result = fetch_with_timeout(shared, &url_text).await;
-            let ms = shared.env.clock.now_ms() - started; // wall time, pauses included
-            shared.emit(EventKind::FetchEnd { task, url: url_text.clone(), attempt, ms, result: describe(&result) });
-            result
+            timed_fetch(shared, task, &url_text, attempt, false).await
+
             // the slot is released here, before any backoff
         };
         let retry = match &result {
@@ -54,6 +50,25 @@ pub(crate) async fn fetch_page(shared: &Shared, task: TaskId, url: &Url) -> Resu
             }
         }
     }
+}
+
+/// One try with its `FetchStart` / `FetchEnd`, timed in crawl time: a
+/// pause while the request is in flight adds nothing to its `ms` (the
+/// answer may have arrived during the pause; it is read when the task is
+/// polled again, and the engine's clock stood still meanwhile).
+async fn timed_fetch(
+    shared: &Shared,
+    task: TaskId,
+    url: &str,
+    attempt: u32,
+    robots: bool,
+) -> Result<FetchResponse, String> {
+    shared.emit(EventKind::FetchStart { task, url: url.to_string(), attempt, robots });
+    let started = shared.clock.now_ms();
+    let result = fetch_with_timeout(shared, url).await;
+    let ms = shared.clock.now_ms() - started;
+    shared.emit(EventKind::FetchEnd { task, url: url.to_string(), attempt, ms, result: describe(&result), robots });
+    result
 }
 
 fn describe(result: &Result<FetchResponse, String>) -> FetchResult {
@@ -135,7 +150,7 @@ pub(crate) async fn robots_allow(shared: &Shared, task: TaskId, url: &Url) -> bo
     let host = url.host_str().unwrap_or("").to_string();
     let result = {
         let _slot = take_slot(shared, task, &robots_url, &host).await;
-        fetch_with_timeout(shared, &robots_url).await
+        timed_fetch(shared, task, &robots_url, 1, true).await
     };
     let (status, text, error) = match result {
         Ok(response) => {

@@ -19,7 +19,11 @@ use serde_json::Value;
 /// Identifies a crawlscope log file.
 pub const LOG_FORMAT: &str = "crawlscope-log";
 /// The newest log version this build reads and the one it writes.
-pub const LOG_VERSION: u64 = 1;
+/// Version 2: `tMs` is crawl time (pauses excluded) and each event also has
+/// `wallMs`, the real time; robots.txt fetches have `fetchStart`/`fetchEnd`
+/// (`robots: true`); a `put` is logged before the wake it causes. Version 1
+/// (`tMs` was wall time, no `wallMs`) still loads and replays.
+pub const LOG_VERSION: u64 = 2;
 /// Larger logs are refused before parsing.
 pub const MAX_LOG_BYTES: usize = 64 * 1024 * 1024;
 

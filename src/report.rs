@@ -19,7 +19,11 @@ pub struct Report {
     /// Sorted by URL.
     pub pages: Vec<PageReport>,
     pub counters: BTreeMap<String, u64>,
+    /// Crawl time: how long the crawl has run (or ran), pauses excluded.
     pub elapsed_ms: f64,
+    /// Time spent paused, beside it: `elapsedMs + pausedMs` is the wall
+    /// time. 0 for a version-1 log, which did not record wall time.
+    pub paused_ms: f64,
     pub max_tasks: usize,
     /// Whether the crawl has ended, and why.
     pub finished: bool,
@@ -54,9 +58,13 @@ pub struct PageReport {
     pub depth: u32,
     /// The page whose link first enqueued this one (`None` for roots).
     pub parent: Option<String>,
+    /// Crawl time of its first request (pauses excluded, like every time here).
     pub start_ms: Option<f64>,
+    /// Crawl time of its last response (or failure).
     pub end_ms: Option<f64>,
-    /// `queued`, `waiting` (for a connection slot), `fetching`, `retrying`,
+    /// `queued` (on the queue), `taken` (off the queue, held by a worker
+    /// that is not fetching yet: checking robots.txt, a politeness delay),
+    /// `waiting` (for a connection slot), `fetching`, `retrying`,
     /// or a terminal outcome (`done`, `failed`, `skipped (…)`, …).
     pub outcome: String,
     /// The body was cut at `maxBodyBytes`.
@@ -111,6 +119,8 @@ pub struct ReportBuilder {
     moved: HashMap<String, String>,
     max_tasks: usize,
     last_t_ms: f64,
+    /// Wall time minus crawl time at the last event that had both.
+    paused_ms: f64,
     end: Option<(f64, EndReason)>,
 }
 
@@ -132,9 +142,19 @@ impl ReportBuilder {
     /// Apply one event.
     pub fn apply(&mut self, event: &Event) {
         self.last_t_ms = event.t_ms;
+        if let Some(wall) = event.wall_ms {
+            self.paused_ms = (wall - event.t_ms).max(0.0);
+        }
         let t = event.t_ms;
         match &event.kind {
             EventKind::CrawlStarted { max_tasks, .. } => self.max_tasks = *max_tasks,
+            // robots.txt is not a page of the crawl (even if a page links to it).
+            EventKind::FetchStart { robots: true, .. } | EventKind::FetchEnd { robots: true, .. } => {}
+            EventKind::QueueGet { url, .. } => {
+                if let Some(page) = self.page(url) {
+                    page.outcome = "taken".into();
+                }
+            }
             EventKind::QueuePut { url, depth, parent, .. } => {
                 self.pages.insert(url.clone(), PageReport::queued(url, *depth, parent.clone()));
             }
@@ -203,7 +223,6 @@ impl ReportBuilder {
             | EventKind::Resumed
             | EventKind::TimeSkipped { .. }
             | EventKind::Stepped { .. }
-            | EventKind::QueueGet { .. }
             | EventKind::TaskDone { .. }
             | EventKind::JoinResolved
             | EventKind::StopRequested
@@ -257,6 +276,7 @@ impl ReportBuilder {
             counters,
             pages,
             elapsed_ms,
+            paused_ms: self.paused_ms,
             max_tasks: self.max_tasks,
             finished: self.end.is_some(),
             end_reason,
@@ -270,7 +290,11 @@ impl ReportBuilder {
 fn counters(pages: &[PageReport]) -> BTreeMap<String, u64> {
     let mut c: BTreeMap<String, u64> = BTreeMap::new();
     let mut add = |key: &str, n: u64| *c.entry(key.to_string()).or_default() += n;
-    for key in ["queued", "waiting", "inFlight", "done", "failed", "notCrawled", "skipped", "redirect", "pages"] {
+    // `queued` is exactly the queue's length in the log (the `len` of the
+    // last `queuePut` / `queueGet`): a URL a worker has taken is `taken`.
+    // `httpError`: done pages whose status is 400 or more (also in `done`).
+    let keys = ["queued", "taken", "waiting", "inFlight", "done", "httpError", "failed", "notCrawled", "skipped"];
+    for key in keys.into_iter().chain(["redirect", "pages"]) {
         add(key, 0);
     }
     for page in pages {
@@ -279,6 +303,7 @@ fn counters(pages: &[PageReport]) -> BTreeMap<String, u64> {
         let size = page.size.unwrap_or(0);
         match page.outcome.as_str() {
             "queued" => add("queued", 1),
+            "taken" => add("taken", 1),
             "waiting" => add("waiting", 1),
             "fetching" | "retrying" => add("inFlight", 1),
             "failed" => {
@@ -292,6 +317,9 @@ fn counters(pages: &[PageReport]) -> BTreeMap<String, u64> {
                 let status = page.status.unwrap_or(0);
                 add(&format!("status_{status}"), 1);
                 let html = page.content_type.as_deref().is_some_and(|t| t.starts_with("text/html"));
+                if status >= 400 {
+                    add("httpError", 1);
+                }
                 let kind = if status >= 400 {
                     "error"
                 } else if html {

@@ -75,7 +75,7 @@ pub fn seed_text(pages: &[PageReport], counters: &BTreeMap<String, u64>, elapsed
     for (name, count) in seed {
         let _ = writeln!(out, "{count:10} {name}");
     }
-    let todo = counters.get("queued").copied().unwrap_or(0) + counters.get("waiting").copied().unwrap_or(0);
+    let todo: u64 = ["queued", "taken", "waiting"].iter().map(|k| counters.get(*k).copied().unwrap_or(0)).sum();
     let _ = writeln!(out, "Todo: {todo}");
     let _ = writeln!(out, "Done: {urls}");
     out

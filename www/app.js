@@ -207,7 +207,6 @@ async function main() {
     renderNow(api.current);
   });
   controls.onStep = (events) => picture.highlight(events);
-  controls.names = () => picture.model.names;
   // For devtools and tests: the page's picture (the API itself is window.crawlscope).
   window.crawlscopePage = { picture, table };
   api.onCurrent(follow);

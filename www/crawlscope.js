@@ -23,6 +23,8 @@ function wrapCrawl(handle, options) {
     /** Release every held task, oldest first. */
     resume: () => handle.resume(),
     get paused() { return handle.isPaused(); },
+    /** Time spent paused so far, in ms: crawl time (`tMs`, `elapsedMs`) + `pausedMs` = wall time. */
+    get pausedMs() { return handle.pausedMs(); },
     /** While paused, poll one ready task (`taskId`, or the oldest) exactly once; returns its id. */
     step: (taskId) => handle.step(taskId == null ? undefined : taskId >>> 0),
     /**
@@ -46,7 +48,10 @@ function wrapCrawl(handle, options) {
     /** Events from position `from` on (the event log is the source of truth). */
     events: (from = 0) => JSON.parse(handle.eventsJson(from >>> 0)),
     get eventCount() { return handle.eventCount(); },
-    /** The crawl's start on the performance.now() clock: event times (`tMs`) are relative to it. */
+    /**
+     * The crawl's start on the performance.now() clock. Event times are relative to it: `tMs` in crawl
+     * time (it stands still while paused), `wallMs` in wall time (pauses included).
+     */
     get originMs() { return handle.originMs(); },
     /** The recorded log (a versioned object; JSON.stringify it to save). */
     log: () => JSON.parse(handle.logJson()),
@@ -125,14 +130,16 @@ export const api = {
    * With `{ current: false }` the crawl runs in the background: it does not
    * become `current`, so the page does not draw it (a scene that measures
    * the main thread must not measure the page's drawing of its own crawl).
+   * With `{ paused: true }` it starts paused, before any task's first poll:
+   * step 1 is the first worker's first poll.
    */
-  start(options, { current = true } = {}) {
+  start(options, { current = true, paused = false } = {}) {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw Object.assign(new TypeError('options: expected an object like { roots: ["https://example.com/"] }'),
         { option: 'options' });
     }
     const virtual = requireVirtualSite(options.roots);
-    const handle = wrapCrawl(startCrawl(JSON.stringify(options)), options);
+    const handle = wrapCrawl(startCrawl(JSON.stringify(options), paused === true), options);
     if (virtual) trackVirtualCrawl(handle.done);
     if (current) this.setCurrent(handle);
     return handle;

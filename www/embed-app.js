@@ -40,7 +40,9 @@ function setState(state) {
 
 function renderCounters(report) {
   for (const [key, id] of Object.entries(COUNTERS)) setText($(id), String(report.counters[key] ?? 0));
-  setText($('elapsed'), `${(report.elapsedMs / 1000).toFixed(1)} s`);
+  // Crawl time; the time spent paused beside it.
+  setText($('elapsed'), `${(report.elapsedMs / 1000).toFixed(1)} s${report.pausedMs >= 50
+    ? ` (+${(report.pausedMs / 1000).toFixed(1)} s paused)` : ''}`);
   setText($('end-reason'), report.endReason ? `ended: ${report.endReason}` : '');
 }
 
@@ -60,7 +62,7 @@ export async function run(config, ui) {
   let steps = 0;
   controls.onStep = (events) => {
     picture.highlight(events);
-    const names = new Map((api.current?.tasks() ?? []).map((t) => [t.task, t.name]));
+    const names = controls.names();
     const poll = events.find((e) => e.type === 'pollStart');
     steps += 1;
     ui.tell('step', { step: steps, task: poll?.task ?? null, lines: describePoll(events, names) });
@@ -111,7 +113,8 @@ export async function run(config, ui) {
     steps = 0;
     let crawl;
     try {
-      crawl = api.start(options);
+      // paused=1: paused before any task's first poll, so step 1 is the first task's first poll.
+      crawl = api.start(options, { paused: config.paused === '1' });
     } catch (e) {
       ui.say(`Cannot crawl: ${e.message ?? e}`);
       ui.tell('error', { message: String(e.message ?? e), option: e.option ?? null });
@@ -133,7 +136,9 @@ export async function run(config, ui) {
         const report = crawl.report();
         renderCounters(report);
         controls.refresh();
-        setState(crawl.finished ? (report.endReason === 'stopped' ? 'stopped' : 'done') : crawl.paused ? 'paused' : 'crawling');
+        // Stepping on a timer is playing, though the engine is paused between steps.
+        setState(crawl.finished ? (report.endReason === 'stopped' ? 'stopped' : 'done')
+          : controls.playTimer ? 'playing' : crawl.paused ? 'paused' : 'crawling');
         nextAt = now + 100;
       }
       if (!crawl.finished) { requestAnimationFrame(frame); return; }

@@ -36,6 +36,7 @@ export const KEYS = {
   perHostConcurrency: { ...int(1, 256), crawl: true },
   order: { ...oneOf(['bfs', 'dfs']), crawl: true },
   autoplay: { ...oneOf(['0', '1']), help: '1: start as soon as the embed loads' },
+  paused: { ...oneOf(['0', '1']), help: '1: start the crawl paused, so step 1 is the first poll of the first task' },
   speed: { ...oneOf(SPEEDS), help: 'step the crawl at this speed (5 polls a second at 1×) instead of running it freely' },
   view: { ...oneOf(VIEWS), help: 'which pictures to show' },
   scene: { ...oneOf(SCENE_NAMES), help: 'a lesson instead of the plain crawl' },
@@ -141,6 +142,12 @@ export function crawlOptions(config, siteRoot) {
 export function siteVariant({ pages = 30, latency = 300, seed = 1 } = {}) {
   return `s/pages=${pages};latency=${latency};seed=${seed}/`;
 }
+
+/**
+ * The iframe height each scene needs to show everything without scrolling
+ * inside the frame, in px (checked at 720 px wide by tests/e2e/embed.spec.js).
+ */
+export const SCENE_HEIGHTS = { crawler: 640, bulk: 660, spinner: 620, step: 720 };
 
 /** An iframe tag for a fragment, with the embed's absolute URL. Attribute values are escaped. */
 export function iframeTag(embedUrl, fragment, { height = 520 } = {}) {

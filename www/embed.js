@@ -46,7 +46,8 @@ function summary(config) {
   const { options } = crawlOptions(config, '');
   const tasks = options.maxTasks ?? 10;
   const pace = config.speed ? `, stepped ${config.speed === 'max' ? 'at full speed' : `at ${config.speed}×`}` : '';
-  return scene || `Crawl ${where} with ${tasks} task${tasks === 1 ? '' : 's'}${pace}.`;
+  const paused = config.paused === '1' ? ', starting paused (Step polls one task at a time)' : '';
+  return scene || `Crawl ${where} with ${tasks} task${tasks === 1 ? '' : 's'}${pace}${paused}.`;
 }
 
 let started = false;

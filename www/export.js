@@ -101,6 +101,7 @@ export function normaliseReport(input) {
     pages: value.pages.map(page),
     counters: counts(value.counters),
     elapsedMs: num(value.elapsedMs) ?? 0,
+    pausedMs: num(value.pausedMs) ?? 0,
     maxTasks: num(value.maxTasks) ?? 0,
     finished: value.finished === true,
     endReason,

@@ -1,7 +1,7 @@
 // The full page's links to the embed: "Copy embed code" for the current
 // settings, and the scene selector (the same scenes embed.html#scene= shows).
 
-import { KEYS, toFragment, iframeTag, siteVariant } from './embed-config.js';
+import { KEYS, toFragment, iframeTag, siteVariant, SCENE_HEIGHTS } from './embed-config.js';
 import { readForm } from './options.js';
 import { mountScene } from './scenes/index.js';
 
@@ -34,13 +34,20 @@ export function embedConfig(api, nativeSite) {
   else if (roots.length) config.root = roots;
   const scene = $('scene-select').value;
   if (scene !== 'crawler') config.scene = scene;
+  // How the reader steps: the speed Play uses, and whether the crawl starts paused.
+  const speed = $('speed')?.value;
+  if (speed && speed !== '1') config.speed = speed;
+  const current = api.current;
+  if (scene === 'crawler' && current?.kind === 'crawl' && !current.finished && current.paused) config.paused = '1';
   return config;
 }
 
 export function wireCopyEmbed(api, nativeSite) {
   const status = $('copy-embed-status');
   $('copy-embed').addEventListener('click', async () => {
-    const tag = iframeTag(new URL('embed.html', document.baseURI).href, toFragment(embedConfig(api, nativeSite)));
+    const config = embedConfig(api, nativeSite);
+    const height = SCENE_HEIGHTS[config.scene ?? 'crawler'];
+    const tag = iframeTag(new URL('embed.html', document.baseURI).href, toFragment(config), { height });
     const box = $('embed-code');
     box.value = tag;
     box.hidden = false;

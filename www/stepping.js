@@ -4,48 +4,36 @@
 
 import { setText } from './table.js';
 import { saveFile, fileName } from './export.js';
+import { awaitLink, causeName, summarisePoll, openGlossary } from './words.js';
 
 const $ = (id) => document.getElementById(id);
 
 /** Steps per second at 1×. "max" steps every animation frame. */
 const STEPS_PER_SECOND = 5;
 
-/** Human words for an await point / a wake cause. */
-const AWAIT = { queueGet: 'queue.get()', join: 'queue.join()', stop: 'the stop signal', fetch: 'fetch (response head)',
-  bodyRead: 'reading the body', timer: 'a timer' };
-export const awaitName = (point) => (point ? AWAIT[point] ?? point : '—');
-export function causeName(cause, names) {
-  if (!cause) return 'spawned';
-  if (cause.kind === 'task') return names.get(cause.task) ?? `task ${cause.task}`;
-  return { selfWake: 'itself', network: 'the network', timer: 'a timer', external: 'outside (stop / cancel)' }[cause.kind]
-    ?? cause.kind;
-}
+// The words (await points, wake causes, a poll told) live in words.js; the
+// picture's task detail uses them from here too.
+export { awaitName, awaitText, awaitLink, causeName, describePoll, openGlossary } from './words.js';
 
-/** One line per notable event of a poll: what a Step shows. */
-export function describePoll(events, names) {
-  const lines = [];
-  const name = (t) => names.get(t) ?? `task ${t}`;
-  for (const e of events) {
-    switch (e.type) {
-      case 'pollStart': lines.push(`${name(e.task)} polled`); break;
-      case 'queueGet': lines.push(`took ${e.url} off the queue (${e.len} left, ${e.unfinished} unfinished)`); break;
-      case 'fetchStart': lines.push(`fetch ${e.url}${e.attempt > 1 ? ` (try ${e.attempt})` : ''}`); break;
-      case 'fetchEnd': lines.push(e.result.kind === 'response'
-        ? `response ${e.result.status}, ${e.result.bytes} bytes in ${Math.round(e.ms)} ms`
-        : `fetch failed: ${e.result.error}`); break;
-      case 'redirected': lines.push(`redirected to ${e.to}${e.coalesced ? ' (already seen: alias)' : ''}`); break;
-      case 'linksFound': lines.push(`${e.links.length} links, ${e.new} new`); break;
-      case 'queuePut': lines.push(`put ${e.url} (queue ${e.len}, unfinished ${e.unfinished})`); break;
-      case 'wake': lines.push(`woke ${name(e.task)} at ${awaitName(e.at)}`); break;
-      case 'taskDone': lines.push(`task_done (unfinished ${e.unfinished})`); break;
-      case 'joinResolved': lines.push('queue.join() resolved: every URL processed'); break;
-      case 'workersCancelled': lines.push(`cancelled ${e.tasks} workers`); break;
-      case 'finished': lines.push(`crawl finished (${e.reason})`); break;
-      case 'pollEnd': lines.push(e.ready ? 'returned: task finished' : `parked at ${awaitName(e.awaiting)}`); break;
-      default: break;
-    }
-  }
-  return lines;
+/** The page's keyboard shortcuts, as the `?` overlay and the tooltips show them. */
+export const SHORTCUTS = [
+  ['Space', 'pause a running crawl; while paused, play (step on a timer) or stop playing'],
+  ['→', 'step: poll one ready task once (a replay: one step forward)'],
+  ['←', 'step back (a replay)'],
+  ['Esc', 'stop playing'],
+  ['?', 'show these shortcuts'],
+];
+
+/**
+ * Whether the key belongs to the focused element: a control that handles
+ * it itself (Space presses a button, arrows move a slider or a select, any
+ * key types in a field). Page shortcuts then stay out of its way.
+ */
+function ownsKey(target, key) {
+  if (!(target instanceof Element)) return false;
+  if (target.closest('input, select, textarea, [contenteditable=""], [contenteditable="true"], dialog')) return true;
+  if (key === ' ' || key === 'Enter') return Boolean(target.closest('button, summary, a[href], label, [role="button"], [tabindex]'));
+  return false;
 }
 
 /** Task names from a task list. */
@@ -69,19 +57,45 @@ export class Controls {
     $('replay-scrub').addEventListener('input', (e) => this.seek(Number(e.target.value)));
     $('download-log').addEventListener('click', () => this.download());
     $('load-log').addEventListener('change', (e) => this.loadFile(e.target.files?.[0]));
+    $('shortcuts-button')?.addEventListener('click', () => this.showShortcuts());
+    $('glossary-button')?.addEventListener('click', () => openGlossary('task'));
     document.addEventListener('keydown', (e) => this.key(e));
+    // The ready list is updated in place (see renderReady): one listener for
+    // every entry, so a click that spans a refresh still lands.
+    $('ready-list').addEventListener('click', (e) => {
+      const button = e.target.closest?.('button[data-step-task]');
+      if (button && !button.disabled) this.step(Number(button.dataset.stepTask));
+    });
+    // "Crawl paused": the form starts the crawl (app.js), and the new crawl
+    // is paused as it becomes current — before the executor polls any task.
+    this.pauseNextCrawl = false;
+    const crawlPaused = $('crawl-paused');
+    if (crawlPaused) {
+      crawlPaused.addEventListener('click', () => { this.pauseNextCrawl = true; });
+      $('crawl')?.addEventListener('click', () => { this.pauseNextCrawl = false; });
+      api.onCurrent?.((view) => {
+        if (view.kind === 'crawl' && this.pauseNextCrawl && !view.paused) view.pause();
+        this.pauseNextCrawl = false;
+      });
+    }
+    /** The view whose step #step-info shows (it is cleared when that changes). */
+    this.stepView = null;
+    this.showStep(null);
   }
 
   get view() { return this.api.current; }
 
   /**
-   * Task names by id. The page passes its model's (`names`, folded from the
-   * log as it arrives); without one they come from `tasks()`, which folds
-   * the whole log again: fine for a scene, too slow to do every refresh of
-   * a big crawl.
+   * Task names of the current view. They are fixed once the tasks are
+   * spawned (at the start), so they are folded from the log once per view,
+   * not at every step: that fold grows with the log.
    */
-  taskNames() {
-    return this.names?.() ?? namesOf(this.view?.tasks() ?? []);
+  names() {
+    const view = this.view;
+    if (this.namesCache?.view !== view || this.namesCache.names.size === 0) {
+      this.namesCache = { view, names: namesOf(view?.tasks() ?? []) };
+    }
+    return this.namesCache.names;
   }
 
   say(message) { setText(this.error, message); }
@@ -95,6 +109,7 @@ export class Controls {
   resume() {
     this.stopPlaying();
     if (this.view?.kind === 'crawl') this.view.resume();
+    this.showStep(null); // running freely: no step to tell
     this.refresh();
   }
 
@@ -147,15 +162,78 @@ export class Controls {
     this.writeHash();
   }
 
+  /**
+   * Tell the last step in #step-info: a few lines in order, every event of
+   * the poll folded in a <details>. `null` clears it (nothing stepped, or
+   * the crawl runs freely again) with a hint instead.
+   */
   showStep(events) {
-    this.onStep?.(events);
-    const names = this.taskNames();
     const list = $('step-info');
-    list.replaceChildren(...describePoll(events, names).map((line) => {
-      const li = document.createElement('li');
-      li.textContent = line;
-      return li;
-    }));
+    if (!list) return;
+    this.stepView = events ? this.view : null;
+    if (events) this.onStep?.(events);
+    const li = (text) => {
+      const item = document.createElement('li');
+      item.textContent = text;
+      return item;
+    };
+    if (!events || events.length === 0) {
+      list.dataset.empty = 'true';
+      const hint = li(this.view?.kind === 'crawl' && !this.view.finished && !this.view.paused
+        ? 'The crawl runs freely: Pause, then Step (→) to see one poll at a time.'
+        : 'Nothing stepped yet: Pause, then Step (→) polls one task once and tells here what it did.');
+      hint.className = 'hint';
+      list.replaceChildren(hint);
+      return;
+    }
+    list.dataset.empty = 'false';
+    const { summary, details } = summarisePoll(events, this.names());
+    const items = summary.map(li);
+    if (details.length) {
+      const more = document.createElement('details');
+      const title = document.createElement('summary');
+      title.textContent = `every event of this poll (${details.length})`;
+      const all = document.createElement('ol');
+      all.append(...details.map(li));
+      more.append(title, all);
+      const item = document.createElement('li');
+      item.className = 'step-details';
+      item.append(more);
+      items.push(item);
+    }
+    list.replaceChildren(...items);
+  }
+
+  /** The `?` overlay: every shortcut (made once, in the stepping section). */
+  showShortcuts() {
+    let dialog = $('shortcuts');
+    if (!dialog) {
+      dialog = document.createElement('dialog');
+      dialog.id = 'shortcuts';
+      dialog.setAttribute('aria-label', 'Keyboard shortcuts');
+      const title = document.createElement('h2');
+      title.textContent = 'Keyboard shortcuts';
+      const list = document.createElement('dl');
+      for (const [key, what] of SHORTCUTS) {
+        const dt = document.createElement('dt');
+        const kbd = document.createElement('kbd');
+        kbd.textContent = key;
+        dt.append(kbd);
+        const dd = document.createElement('dd');
+        dd.textContent = what;
+        list.append(dt, dd);
+      }
+      const note = document.createElement('p');
+      note.textContent = 'They act when no button or field has the focus: Space on a focused button presses that button.';
+      const form = document.createElement('form');
+      form.method = 'dialog';
+      const close = document.createElement('button');
+      close.textContent = 'Close';
+      form.append(close);
+      dialog.append(title, list, note, form);
+      (document.querySelector('section.stepping') ?? document.body).append(dialog);
+    }
+    if (!dialog.open) dialog.showModal();
   }
 
   togglePlay() {
@@ -192,6 +270,7 @@ export class Controls {
       this.playKind = 'interval';
     }
     $('play').setAttribute('aria-pressed', 'true');
+    this.showPlayState();
   }
 
   stopPlaying() {
@@ -200,11 +279,39 @@ export class Controls {
     }
     this.playTimer = null;
     $('play').setAttribute('aria-pressed', 'false');
+    this.showPlayState();
+  }
+
+  /** The play state, always in words: running, paused, playing at a speed, finished. */
+  showPlayState() {
+    const badge = $('play-state');
+    if (!badge) return;
+    const view = this.view;
+    let state = 'idle';
+    if (view?.kind === 'replay') state = this.playTimer ? `replaying at ${this.speed}×` : `replay, step ${view.position}`;
+    else if (view?.kind === 'crawl') {
+      if (view.finished) state = 'finished';
+      else if (this.playTimer) state = `playing: a step every ${this.speed === 'max' ? 'frame' : `${Math.round(1000 / (STEPS_PER_SECOND * Number(this.speed)))} ms`}`;
+      else state = view.paused ? 'paused' : 'running';
+    } else if (view?.kind === 'report') state = 'a saved report';
+    setText(badge, state);
+    badge.dataset.state = state.split(/[ :,]/)[0];
   }
 
   key(e) {
-    if (e.target.closest?.('input, select, textarea') || e.ctrlKey || e.metaKey || e.altKey) return;
-    if (e.key === ' ') {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    if (ownsKey(e.target, e.key)) return;
+    // A scene has its own buttons and tells its own state: a page shortcut
+    // stepping or playing its crawl behind its back would make it untruthful.
+    const scene = document.body.dataset.scene;
+    if (scene && scene !== 'crawler' && e.key !== '?') return;
+    if (e.key === '?') {
+      e.preventDefault();
+      this.showShortcuts();
+    } else if (e.key === 'Escape' && this.playTimer) {
+      this.stopPlaying();
+      this.refresh();
+    } else if (e.key === ' ') {
       e.preventDefault();
       const view = this.view;
       if (view?.kind === 'crawl' && !view.paused && !view.finished) this.pause();
@@ -277,6 +384,11 @@ export class Controls {
     $('step').disabled = !(paused || replay);
     $('play').disabled = !(live || replay);
     $('download-log').disabled = view?.kind !== 'crawl';
+    const crawlPaused = $('crawl-paused');
+    if (crawlPaused) crawlPaused.disabled = live || document.body.dataset.state === 'loading';
+    // Last step is never stale: a step of another view, or of a crawl that runs freely again, is cleared.
+    if (this.stepView && (this.stepView !== view || (live && !paused))) this.showStep(null);
+    this.showPlayState();
     $('replay-bar').hidden = !replay;
     setText($('play'), this.playTimer ? 'Stop playing' : 'Play');
     document.body.dataset.paused = paused ? 'true' : 'false';
@@ -292,25 +404,49 @@ export class Controls {
     this.onChange?.();
   }
 
+  /**
+   * The ready list, updated in place and keyed by task id: an entry that
+   * stays is the same element, so a click held across a refresh and the
+   * keyboard focus survive; only entries that left or arrived change.
+   */
   renderReady(ready, view) {
     // Task names cost a fold over the whole log: only when there is a list to show.
-    const names = ready.length ? this.taskNames() : new Map();
+    const names = ready.length ? this.names() : new Map();
     const body = $('ready-list');
     setText($('ready-count'), String(ready.length));
-    body.replaceChildren(...ready.map((r) => {
-      const li = document.createElement('li');
-      li.dataset.task = String(r.task);
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'link';
-      button.textContent = names.get(r.task) ?? `task ${r.task}`;
-      button.title = 'Step this task';
-      button.disabled = view?.kind !== 'crawl';
-      button.addEventListener('click', () => this.step(r.task));
-      const what = document.createElement('span');
-      what.textContent = ` at ${awaitName(r.awaiting)}, woken by ${causeName(r.wokenBy, names)}`;
-      li.append(button, what);
-      return li;
-    }));
+    const live = view?.kind === 'crawl';
+    const keep = new Set(ready.map((r) => String(r.task)));
+    for (const li of [...body.children]) if (!keep.has(li.dataset.task)) li.remove();
+    let before = body.firstElementChild;
+    for (const r of ready) {
+      const key = String(r.task);
+      let li = body.querySelector(`:scope > li[data-task="${key}"]`);
+      if (!li) {
+        li = document.createElement('li');
+        li.dataset.task = key;
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'link';
+        button.dataset.stepTask = key;
+        const what = document.createElement('span');
+        li.append(button, what);
+      }
+      if (li !== before) body.insertBefore(li, before);
+      before = li.nextElementSibling;
+      const [button, what] = li.children;
+      const name = names.get(r.task) ?? `task ${r.task}`;
+      setText(button, name);
+      button.title = live ? `Step ${name}: poll it once (Enter)` : 'A replay steps in log order';
+      button.disabled = !live;
+      // Rebuilt only when it says something else, so a focused glossary link stays too.
+      const sig = `${r.awaiting ?? ''}|${JSON.stringify(r.wokenBy ?? null)}`;
+      if (what.dataset.sig !== sig) {
+        what.dataset.sig = sig;
+        const parts = r.awaiting
+          ? [' — ready to go on after ', awaitLink(r.awaiting), `; woken by ${causeName(r.wokenBy, names)}`]
+          : [' — not started yet: ready for its first poll'];
+        what.replaceChildren(...parts.map((p) => (typeof p === 'string' ? document.createTextNode(p) : p)));
+      }
+    }
   }
 }

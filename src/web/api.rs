@@ -46,11 +46,17 @@ pub struct CrawlHandle {
 }
 
 /// Start a crawl. Options are the JS API's object as JSON; a bad option
-/// throws an `Error` whose `option` property names it.
+/// throws an `Error` whose `option` property names it. `paused`: start
+/// paused, before any task's first poll (step 1 is the first worker's first poll).
 #[wasm_bindgen(js_name = startCrawl)]
-pub fn start_crawl(options_json: &str) -> Result<CrawlHandle, JsValue> {
+pub fn start_crawl(options_json: &str, paused: Option<bool>) -> Result<CrawlHandle, JsValue> {
     let options = Options::from_json(options_json).map_err(|e| js_error(&e.to_string(), Some(&e.option)))?;
-    Ok(CrawlHandle { crawl: Crawl::start(options, super::browser_env()) })
+    let crawl = if paused == Some(true) {
+        Crawl::start_paused(options, super::browser_env())
+    } else {
+        Crawl::start(options, super::browser_env())
+    };
+    Ok(CrawlHandle { crawl })
 }
 
 #[wasm_bindgen]
@@ -71,6 +77,12 @@ impl CrawlHandle {
     #[wasm_bindgen(js_name = isPaused)]
     pub fn is_paused(&self) -> bool {
         self.crawl.is_paused()
+    }
+
+    /// Time spent paused so far, in ms (wall time minus crawl time).
+    #[wasm_bindgen(js_name = pausedMs)]
+    pub fn paused_ms(&self) -> f64 {
+        self.crawl.paused_ms()
     }
 
     /// Poll one ready task once; returns its id. Throws when it cannot.

@@ -158,7 +158,7 @@ test('the full page on a static host defaults to the in-browser site and copies 
   const tag = await code.inputValue();
   expect(tag).toBe(`<iframe src="${server.url}embed.html#site=virtual&amp;pages=30&amp;latency=100&amp;seed=1&amp;`
     + 'maxTasks=3&amp;scene=bulk" title="crawlscope: a web crawler\'s tasks on the event loop" width="100%" '
-    + 'height="520" style="border:0" loading="lazy"></iframe>');
+    + 'height="660" style="border:0" loading="lazy"></iframe>'); // the bulk scene's height
   console.log(`    copied: ${tag}`);
   const src = /src="([^"]+)"/.exec(tag)[1].replace(/&amp;/g, '&');
   await page.goto(src);
@@ -235,5 +235,52 @@ test.describe('each scene in the embed, on the in-browser site', () => {
     await expect(page.locator('#scene li[data-kind="poll"]')).toHaveCount(4);
     await expect(page.locator('#scene li[data-kind="wake"]').first()).toBeVisible();
     await page.screenshot({ path: path.join(SHOTS, 'embed-scene-step.png') });
+  });
+});
+
+/** Elements that scroll inside the embed (a scroll area in the frame's own scroll area). */
+const innerScrollers = (page) => page.evaluate(() => [...document.querySelectorAll('body *')].filter((el) => {
+  const style = getComputedStyle(el);
+  const scrolls = (o) => o === 'auto' || o === 'scroll';
+  return (scrolls(style.overflowY) && el.scrollHeight > el.clientHeight + 1)
+    || (scrolls(style.overflowX) && el.scrollWidth > el.clientWidth + 1);
+}).map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${[...el.classList].join('.')}`));
+
+/** Let the step scene take a few steps, so its timeline has lines. */
+async function stepThreeTimes(page) {
+  for (let i = 0; i < 3; i += 1) {
+    await page.waitForFunction(() => window.crawlscope?.current?.ready().some((r) => r.task === 0), null,
+      { timeout: 15_000 });
+    await page.locator('#scene').getByRole('button', { name: 'Step', exact: true }).click();
+  }
+}
+
+test.describe('each scene fits its frame', () => {
+  for (const scene of ['crawler', 'bulk', 'spinner', 'step']) {
+    test(`no inner scrollbar at 720x520 and the copied height holds it all: ${scene}`, async ({ page }, testInfo) => {
+      await page.setViewportSize({ width: 720, height: 520 });
+      const fragment = scene === 'crawler' ? 'site=virtual&pages=20&latency=20&autoplay=1'
+        : `scene=${scene}&latency=20&autoplay=1`;
+      await page.goto(`${server.url}embed.html#${fragment}`);
+      await expect(page.locator('#app')).toBeVisible({ timeout: 30_000 });
+      if (scene === 'step') await stepThreeTimes(page);
+      else await page.waitForTimeout(1500);
+      expect(await innerScrollers(page)).toEqual([]);
+      if (scene === 'step') await page.screenshot({ path: testInfo.outputPath('step-720x520.png') });
+      const heights = await page.evaluate(async () => (await import('./www/embed-config.js')).SCENE_HEIGHTS);
+      await page.setViewportSize({ width: 720, height: heights[scene] });
+      const overflow = await page.evaluate(() => document.scrollingElement.scrollHeight - innerHeight);
+      console.log(`figure: ${scene} at 720 px wide needs ${heights[scene] + overflow} px; the copied tag gives ${heights[scene]}`);
+      expect(overflow).toBeLessThanOrEqual(0);
+    });
+  }
+
+  test('the step scene at 390x844 has one scroll area: the page', async ({ page }, testInfo) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${server.url}embed.html#scene=step&latency=20&autoplay=1`);
+    await expect(page.locator('#app')).toBeVisible({ timeout: 30_000 });
+    await stepThreeTimes(page);
+    expect(await innerScrollers(page)).toEqual([]);
+    await page.screenshot({ path: testInfo.outputPath('step-390x844.png'), fullPage: true });
   });
 });

@@ -54,7 +54,7 @@ test('a_recorded_log_replays_to_the_same_report_and_seeks', async ({ page }, tes
   const file = await download;
   expect(file.suggestedFilename()).toMatch(/^crawlscope-log-.*\.json$/);
   const logText = require('fs').readFileSync(await file.path(), 'utf8');
-  expect(JSON.parse(logText).version).toBe(1);
+  expect(JSON.parse(logText).version).toBe(2);
 
   await page.locator('#load-log').setInputFiles({ name: 'log.json', mimeType: 'application/json', buffer: Buffer.from(logText) });
   await expect(page.locator('#crawl-state')).toHaveText('replay');

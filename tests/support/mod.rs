@@ -59,6 +59,21 @@ impl VirtualClock {
         }
         true
     }
+
+    /// Move time to `t` (a real pause of that long), waking every timer due.
+    pub fn advance_to(&self, t: f64) {
+        let due = {
+            let mut inner = self.inner.borrow_mut();
+            inner.now = inner.now.max(t);
+            let now = inner.now;
+            let due: Vec<(u64, u64)> =
+                inner.timers.keys().copied().filter(|(bits, _)| f64::from_bits(*bits) <= now).collect();
+            due.into_iter().filter_map(|k| inner.timers.remove(&k)).collect::<Vec<Waker>>()
+        };
+        for waker in due {
+            waker.wake();
+        }
+    }
 }
 
 impl Clock for VirtualClock {
@@ -276,6 +291,12 @@ impl Sim {
     pub fn start(&self, options: &str) -> Crawl {
         let options = Options::from_json(options).unwrap_or_else(|e| panic!("test options are valid: {e}"));
         Crawl::start(options, self.env())
+    }
+
+    /// Start a crawl paused before any task's first poll.
+    pub fn start_paused(&self, options: &str) -> Crawl {
+        let options = Options::from_json(options).unwrap_or_else(|e| panic!("test options are valid: {e}"));
+        Crawl::start_paused(options, self.env())
     }
 
     /// Run tasks and advance virtual time until `until` holds. Panics (the

@@ -39,7 +39,9 @@ const idealMs = (slots, latency) => Math.ceil(REQUESTS / slots) * latency;
 
 export function mount(container, ctx) {
   let latency = param(ctx.params, 'latency', LATENCIES, 100);
-  let bound = param(ctx.params, 'bound', BOUNDS, 10);
+  // Below the connection cap by default: above it the browser queues the
+  // requests itself and a bound gains nothing, so the lesson would not show.
+  let bound = param(ctx.params, 'bound', BOUNDS, 4);
   /** mode → { ms, idealMs, pages, failed, state: 'running' | 'done' | 'stopped' } */
   const results = new Map();
   let handle = null; // the crawl running now, if any
@@ -76,8 +78,8 @@ export function mount(container, ctx) {
   const root = el('section', { class: 'sc-scene sc-bulk', 'aria-label': '100 requests, three ways' },
     el('h3', { text: '100 requests, three ways' }),
     el('p', { class: 'sc-lede', text: 'The same 100 GETs of one site (its pages /page/1 … /page/100), each a real '
-      + 'crawl: one worker task after another (the seed\'s for loop), 100 tasks at once (asyncio.wait over 100 '
-      + 'futures), and a pool of N tasks sharing one queue (the seed\'s thread pool, without threads).' }),
+      + 'crawl: one worker task after another (the chapter\'s plain for loop over the URLs), 100 tasks at once (asyncio.wait over 100 '
+      + 'futures), and a pool of N tasks sharing one queue (like a thread pool, without threads).' }),
     siteNote(ctx.siteLabel),
     el('div', { class: 'sc-controls' }, latencyPick.label, boundPick.label, runAllButton, stopButton),
     status, bars,

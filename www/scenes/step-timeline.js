@@ -12,7 +12,7 @@ export const parkText = (point) => ({ yield: 'yield (setTimeout 0: the page gets
 
 /** What woke a task, in words (`cause` is a ready entry's `wokenBy` or a wake event's `by`). */
 export function causeText(cause, names) {
-  if (!cause) return 'spawned';
+  if (!cause) return 'nothing yet (just created: its first poll)';
   if (cause.kind === 'task') return names.get(cause.task) ?? `task ${cause.task}`;
   return { network: 'the network', timer: 'a timer', selfWake: 'itself', external: 'outside (stop / cancel)' }[cause.kind]
     ?? String(cause.kind);

@@ -29,12 +29,22 @@ export function mount(container, ctx) {
   let auto = 0;
   let watch = 0;
   let destroyed = false;
+  let restarts = 0;
 
   const startButton = el('button', { type: 'button', class: 'sc-primary', text: 'Start' });
   const stepButton = el('button', { type: 'button', text: 'Step', disabled: true });
-  const autoButton = el('button', { type: 'button', text: 'Auto', 'aria-pressed': 'false', disabled: true });
+  const autoButton = el('button', { type: 'button', text: 'Auto-step', 'aria-pressed': 'false', disabled: true,
+    title: `Step every ${AUTO_MS} ms until you stop it` });
+  /** Paused or auto-stepping, always in words (a badge beside the buttons). */
+  const badge = el('span', { class: 'sc-badge', 'aria-live': 'polite', text: 'not started' });
   const status = el('p', { class: 'sc-status', 'aria-live': 'polite' });
   const list = el('ol', { class: 'sc-timeline', 'aria-label': 'the worker task, poll by poll' });
+  const earlier = el('button', { type: 'button', class: 'link sc-earlier', text: 'Show earlier lines', 'aria-expanded': 'false' });
+  earlier.addEventListener('click', () => {
+    const all = list.classList.toggle('sc-all');
+    earlier.setAttribute('aria-expanded', String(all));
+    setText(earlier, all ? 'Show only the latest lines' : 'Show earlier lines');
+  });
   const timeline = new Timeline(list);
   const mapping = el('dl', { class: 'sc-mapping' });
   for (const [rust, python] of MAPPING) {
@@ -47,9 +57,9 @@ export function mount(container, ctx) {
       + 'once: it runs until an .await that is not ready, returns Pending, and waits — until what it awaits wakes it '
       + 'and it is ready to be polled again.' }),
     siteNote(ctx.siteLabel),
-    el('div', { class: 'sc-controls' }, startButton, stepButton, autoButton),
+    el('div', { class: 'sc-controls' }, startButton, stepButton, autoButton, badge),
     status,
-    el('div', { class: 'sc-columns' }, list,
+    el('div', { class: 'sc-columns' }, el('div', { class: 'sc-timeline-wrap' }, list, earlier),
       el('aside', { class: 'sc-side' }, el('h4', { text: 'Rust ↔ the chapter' }), mapping)));
   container.append(root);
 
@@ -64,21 +74,22 @@ export function mount(container, ctx) {
     const base = ctx.siteRoot({ pages: 5, latency: 300 });
     try {
       // robots off and one try: every poll is about pages, and nothing waits on a backoff.
-      handle = ctx.api.start({ roots: [base], maxTasks: 1, maxTries: 1, robots: false });
+      // Started paused: the tasks are spawned, but the executor has not
+      // polled them yet, so each waits in the ready list for a Step.
+      handle = ctx.api.start({ roots: [base], maxTasks: 1, maxTries: 1, robots: false }, { paused: true });
     } catch (e) {
       setText(status, `Could not start: ${e.message ?? e}`);
       return;
     }
-    // Paused in the same turn as the start: the tasks were spawned, but the
-    // executor has not polled them yet, so each will wait in the ready list.
-    handle.pause();
+    restarts += 1;
     const tasks = handle.tasks();
     worker = tasks.find((t) => t.name.startsWith('worker'))?.task ?? 0;
     cursor = 0;
     timeline.reset(worker, new Map(tasks.map((t) => [t.task, t.name])), base);
     timeline.line('spawn', el('strong', { text: `${timeline.name(worker)} spawned` }),
       ' — ready for its first poll (Task(self.work()) in the chapter).');
-    setText(status, 'Paused. Step polls the worker once.');
+    setText(status, restarts > 1 ? 'Restarted with a new crawl. Step polls the worker once.'
+      : 'Paused. Step polls the worker once.');
     watch = setInterval(fold, WATCH_MS);
     buttons();
   }
@@ -152,12 +163,21 @@ export function mount(container, ctx) {
       step();
     }
     autoButton.setAttribute('aria-pressed', String(Boolean(auto)));
+    buttons();
   }
 
   function buttons() {
     const live = Boolean(handle) && !handle.finished;
     stepButton.disabled = !live;
     autoButton.disabled = !live;
+    setText(autoButton, auto ? 'Stop auto-step' : 'Auto-step');
+    setText(startButton, handle ? 'Restart' : 'Start');
+    earlier.hidden = list.children.length <= 8; // the latest 8 lines always show (scenes.css)
+    startButton.title = handle ? 'Start over with a new crawl (this one is stopped)' : 'Start a crawl with one worker, paused';
+    const state = !handle ? 'not started' : handle.finished ? 'finished'
+      : auto ? `auto-stepping every ${AUTO_MS} ms` : handle.paused ? 'paused' : 'running (resumed outside this scene)';
+    setText(badge, state);
+    badge.dataset.state = state.split(' ')[0];
   }
 
   /** Stop the crawl (it ends at once; the timeline stays). */

@@ -56,9 +56,12 @@ export interface PageReport {
 export interface Report {
   version: number;
   pages: PageReport[];
-  counters: Record<'queued' | 'inFlight' | 'done' | 'failed' | 'waiting' | 'skipped' | 'notCrawled', number> &
-    Record<string, number>;
+  counters: Record<'queued' | 'taken' | 'inFlight' | 'done' | 'httpError' | 'failed' | 'waiting' | 'skipped' |
+    'notCrawled', number> & Record<string, number>;
+  /** Crawl time (pauses excluded). */
   elapsedMs: number;
+  /** Time spent paused: elapsedMs + pausedMs = wall time. */
+  pausedMs: number;
   maxTasks: number;
   finished: boolean;
   endReason: 'complete' | 'stopped' | 'maxPages' | null;
@@ -70,7 +73,10 @@ export interface Report {
 /** One event of the log (see the README for every `type`). */
 export interface CrawlEvent {
   type: string;
+  /** Crawl time since the start (stands still while paused). */
   tMs: number;
+  /** Wall time since the start (pauses included); absent in version-1 logs. */
+  wallMs?: number;
   task?: number;
   url?: string;
   [field: string]: unknown;
@@ -121,6 +127,8 @@ export interface CrawlHandle extends View {
   pause(): void;
   resume(): void;
   readonly paused: boolean;
+  /** Time spent paused so far (ms): crawl time + pausedMs = wall time. */
+  readonly pausedMs: number;
   /** While paused, poll one ready task once; returns its id. */
   step(taskId?: number): number;
   /** Move a frozen clock to the next engine timer; the ms skipped or null. */
@@ -170,7 +178,7 @@ export interface CrawlscopeApi {
   version: 1;
   current: CurrentView | null;
   /** `{ current: false }`: a background crawl that does not become `current` (the page does not draw it). */
-  start(options: CrawlOptions, settings?: { current?: boolean }): CrawlHandle;
+  start(options: CrawlOptions, settings?: { current?: boolean; paused?: boolean }): CrawlHandle;
   crawl(options: CrawlOptions): Promise<Report>;
   replay(log: object | string): ReplayHandle;
   showReport(report: object | string): Report;
