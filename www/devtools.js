@@ -7,6 +7,12 @@
 // - Opt-in console log (`?log=1` or the checkbox): one collapsed group per
 //   URL with its events, printed when the URL's processing ends.
 
+/**
+ * An event's time on the real clock since the crawl started: the Performance
+ * panel's timeline is real time, pauses included (`tMs` is crawl time).
+ */
+const wall = (e) => e.wallMs ?? e.tMs;
+
 export class Devtools {
   /** `originMs`: the crawl's start on the performance.now() clock. */
   constructor(originMs, logToConsole) {
@@ -24,10 +30,10 @@ export class Devtools {
         if (e.type === 'pageEnd') this.printGroup(e.url, e.outcome);
       }
       switch (e.type) {
-        case 'fetchStart': this.begin(e.task, 'fetch', e.url, e.tMs); break;
-        case 'fetchEnd': this.begin(e.task, 'parse', e.url, e.tMs); break;
+        case 'fetchStart': this.begin(e.task, 'fetch', e.url, wall(e)); break;
+        case 'fetchEnd': this.begin(e.task, 'parse', e.url, wall(e)); break;
         case 'taskDone':
-        case 'taskExited': this.begin(e.task, null, null, e.tMs); break;
+        case 'taskExited': this.begin(e.task, null, null, wall(e)); break;
         default: break;
       }
     }

@@ -38,12 +38,19 @@ function setState(state) {
   document.body.dataset.state = state;
 }
 
-function renderCounters(report) {
-  for (const [key, id] of Object.entries(COUNTERS)) setText($(id), String(report.counters[key] ?? 0));
+/**
+ * The bar's counters from the picture's model (folded from the log as it
+ * arrives, like the full page's), never from a whole-crawl Report. `source`
+ * is the model, or a Report for a replay's end state.
+ */
+function renderCounters(model, pausedMs = 0) {
+  const counts = { done: model.counts.done, failed: model.counts.failed, queued: model.queueLen,
+    inFlight: model.counts.inFlight };
+  for (const [key, id] of Object.entries(COUNTERS)) setText($(id), String(counts[key] ?? 0));
   // Crawl time; the time spent paused beside it.
-  setText($('elapsed'), `${(report.elapsedMs / 1000).toFixed(1)} s${report.pausedMs >= 50
-    ? ` (+${(report.pausedMs / 1000).toFixed(1)} s paused)` : ''}`);
-  setText($('end-reason'), report.endReason ? `ended: ${report.endReason}` : '');
+  setText($('elapsed'), `${(model.elapsedMs / 1000).toFixed(1)} s${pausedMs >= 50
+    ? ` (+${(pausedMs / 1000).toFixed(1)} s paused)` : ''}`);
+  setText($('end-reason'), model.endReason ? `ended: ${model.endReason}` : '');
 }
 
 /** The views the fragment hides. */
@@ -78,7 +85,8 @@ export async function run(config, ui) {
     setState('replay');
     // The fragment's trace= and step= are the keys the full page's #trace= link uses too.
     await controls.openFromHash();
-    renderCounters(api.current?.report() ?? { counters: {}, elapsedMs: 0 });
+    picture.update();
+    renderCounters(picture.model);
     controls.refresh();
     return;
   }
@@ -133,11 +141,10 @@ export async function run(config, ui) {
       if (api.current !== crawl) return;
       picture.update();
       if (now >= nextAt || crawl.finished) {
-        const report = crawl.report();
-        renderCounters(report);
+        renderCounters(picture.model, crawl.pausedMs);
         controls.refresh();
         // Stepping on a timer is playing, though the engine is paused between steps.
-        setState(crawl.finished ? (report.endReason === 'stopped' ? 'stopped' : 'done')
+        setState(crawl.finished ? (picture.model.endReason === 'stopped' ? 'stopped' : 'done')
           : controls.playTimer ? 'playing' : crawl.paused ? 'paused' : 'crawling');
         nextAt = now + 100;
       }

@@ -43,6 +43,7 @@ export function stateOfOutcome(outcome, status) {
     case 'queued': return 'queued';
     case 'waiting': return 'waiting';
     case 'fetching': case 'retrying': return 'fetching';
+    case 'taken': return 'queued';
     default: return String(outcome ?? '').startsWith('skipped') ? 'skipped' : 'queued';
   }
 }
@@ -55,7 +56,8 @@ export function categoryOf(row) {
   switch (row.outcome) {
     case 'queued': return 'queued';
     case 'waiting': return 'waiting';
-    case 'fetching': case 'retrying': return 'inFlight';
+    // Taken off the queue by a worker, not yet fetching (robots.txt, a connection slot): in its hands.
+    case 'taken': case 'fetching': case 'retrying': return 'inFlight';
     case 'done': return row.status != null && row.status >= 400 ? 'httpError' : 'done';
     case 'failed': return 'failed';
     case 'not crawled (stopped)': return 'notCrawled';

@@ -129,6 +129,8 @@ export interface CrawlHandle extends View {
   readonly paused: boolean;
   /** Time spent paused so far (ms): crawl time + pausedMs = wall time. */
   readonly pausedMs: number;
+  /** How many times report() was called (it visits every page; the playground folds events instead). */
+  readonly reportCalls: number;
   /** While paused, poll one ready task once; returns its id. */
   step(taskId?: number): number;
   /** Move a frozen clock to the next engine timer; the ms skipped or null. */
