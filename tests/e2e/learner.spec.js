@@ -62,6 +62,7 @@ test('space_on_each_focused_button_does_that_buttons_job', async ({ page }) => {
 });
 
 test('a_120ms_click_or_enter_on_a_ready_entry_steps_exactly_that_task', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 }); // the whole ready list on screen, beside the picture
   await page.locator('#root').fill(variant('pages=60;latency=200'));
   await page.locator('#max-tasks').fill('4');
   await page.locator('#crawl').click();
