@@ -5,7 +5,7 @@
 //! two must agree), and the page draws from it. Events are plain data with a
 //! sequence number and a time since the crawl started.
 
-use crate::env::Clock;
+use crate::env::{Clock, Hop};
 use crate::report::ReportBuilder;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -46,6 +46,7 @@ impl Event {
             | SlotWait { task, .. }
             | RetryScheduled { task, .. }
             | RobotsFetched { task, .. }
+            | CorsProbed { task, .. }
             | TaskDone { task, .. } => Some(*task),
             _ => None,
         }
@@ -63,6 +64,7 @@ impl Event {
             | SlotWait { url: u, .. }
             | RetryScheduled { url: u, .. }
             | PageEnd { url: u, .. }
+            | CorsProbed { url: u, .. }
             | TaskDone { url: u, .. } => u == url,
             Redirected { from, to, .. } => from == url || to == url,
             _ => false,
@@ -125,6 +127,8 @@ pub enum EndReason {
     Stopped,
     /// Every URL enqueued was processed, but `maxPages` kept links out.
     MaxPages,
+    /// Every root failed (no response at all): nothing was crawled.
+    RootsFailed,
 }
 
 /// Where a parked task is waiting.
@@ -246,6 +250,10 @@ pub enum EventKind {
         to: String,
         coalesced: bool,
         in_scope: bool,
+        /// Each hop on the way, when the fetcher saw them (the local proxy
+        /// does; browser `fetch` hides them). Absent in older logs.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hops: Vec<Hop>,
     },
     /// Links of a parsed page: in-scope ones (`links`), how many were new,
     /// and how many were left out and why.
@@ -286,6 +294,16 @@ pub enum EventKind {
         status: Option<u16>,
         rules: String,
         error: Option<String>,
+    },
+    /// After a network error, `url` was asked again in `no-cors` mode (once
+    /// per origin): `opaque` means the server answered and the browser hid
+    /// the answer for want of CORS headers.
+    CorsProbed {
+        task: TaskId,
+        url: String,
+        origin: String,
+        opaque: bool,
+        ms: f64,
     },
     /// The terminal record of a queued URL (see [`Outcome`]).
     PageEnd {

@@ -26,7 +26,24 @@ pub(crate) async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outc
         Err(error) => return (Outcome::Failed, Some(error)),
     };
 
-    // fetch followed any redirects and hid the hops; only the final URL shows.
+    // Through the local proxy a 3xx with hops already at `maxRedirect` is
+    // the response that would have needed one hop more: the limit, exactly.
+    if shared.options.proxy && (300..=399).contains(&response.head.status) {
+        let limit = shared.options.max_redirect;
+        if response.head.hops.len() as u32 >= limit {
+            let mut chain: Vec<&str> = response.head.hops.iter().map(|h| h.url.as_str()).collect();
+            chain.push(&response.head.url);
+            let error = format!(
+                "more than maxRedirect {limit}: {}, which redirects again ({})",
+                chain.join(" → "),
+                response.head.status
+            );
+            return (Outcome::Failed, Some(error));
+        }
+    }
+
+    // fetch followed any redirects and hid the hops (the proxy lists them);
+    // the final URL shows either way.
     let mut page_url = item.url.clone();
     if let Ok(mut final_url) = Url::parse(&response.head.url) {
         final_url.set_fragment(None);
@@ -40,6 +57,7 @@ pub(crate) async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outc
                 to: final_url.to_string(),
                 coalesced: !is_new,
                 in_scope: in_scope && !excluded,
+                hops: response.head.hops.clone(),
             });
             if !is_new {
                 return (Outcome::Alias, None);

@@ -46,11 +46,22 @@ pub struct CrawlHandle {
 }
 
 /// Start a crawl. Options are the JS API's object as JSON; a bad option
-/// throws an `Error` whose `option` property names it.
+/// throws an `Error` whose `option` property names it. `proxy` is the local
+/// proxy `config.json` announced (`endpoint`, `token`), if any: `proxy: true`
+/// without one is refused.
 #[wasm_bindgen(js_name = startCrawl)]
-pub fn start_crawl(options_json: &str) -> Result<CrawlHandle, JsValue> {
+pub fn start_crawl(
+    options_json: &str,
+    proxy: Option<String>,
+    proxy_token: Option<String>,
+) -> Result<CrawlHandle, JsValue> {
     let options = Options::from_json(options_json).map_err(|e| js_error(&e.to_string(), Some(&e.option)))?;
-    Ok(CrawlHandle { crawl: Crawl::start(options, super::browser_env()) })
+    let mut env = super::browser_env();
+    if let (Some(endpoint), Some(token)) = (proxy, proxy_token) {
+        env.proxy = Some(std::rc::Rc::new(super::fetch::ProxyFetcher { endpoint, token }));
+    }
+    let crawl = Crawl::try_start(options, env).map_err(|e| js_error(&e.to_string(), Some(&e.option)))?;
+    Ok(CrawlHandle { crawl })
 }
 
 #[wasm_bindgen]
