@@ -155,6 +155,12 @@ async fn cors_is_the_wall(shared: &Shared, task: TaskId, url: &Url) -> bool {
     opaque
 }
 
+/// Whether a probe already found `url`'s origin behind a CORS wall.
+pub(crate) fn behind_cors_wall(shared: &Shared, url: &Url) -> bool {
+    let origin = url.origin().ascii_serialization();
+    matches!(shared.cors.origins.borrow().get(&origin), Some(Probe::Known(true)))
+}
+
 /// Records a probe's answer and wakes the tasks waiting for it, however
 /// the probing task ends (finished, or dropped by a stop).
 struct Settle<'a> {
@@ -259,8 +265,16 @@ pub(crate) async fn robots_allow(shared: &Shared, task: TaskId, url: &Url) -> bo
     let host = url.host_str().unwrap_or("").to_string();
     let result = {
         let _slot = take_slot(shared, task, &robots_url, &host).await;
-        fetch_with_timeout(shared, &robots_url).await.map_err(|failed| failed.message)
+        fetch_with_timeout(shared, &robots_url).await
     };
+    // A robots.txt behind a CORS wall reads as unreachable (disallow all);
+    // the probe lets the page say why instead (see `behind_cors_wall`).
+    if matches!(&result, Err(TryFailed { network: true, .. })) {
+        if let Ok(parsed) = Url::parse(&robots_url) {
+            cors_is_the_wall(shared, task, &parsed).await;
+        }
+    }
+    let result = result.map_err(|failed| failed.message);
     let (status, text, error) = match result {
         Ok(response) => {
             let text = decode(&response.body, response.header("content-type")).text;

@@ -6,7 +6,7 @@ use crate::crawler::{yield_if_due, Item, Shared};
 use crate::decode::decode;
 use crate::env::FetchResponse;
 use crate::event::{EventKind, Outcome, TaskId};
-use crate::fetching::{fetch_page, robots_allow};
+use crate::fetching::{behind_cors_wall, fetch_page, robots_allow, CORS_ERROR};
 use crate::links::{self, LinkCollector, LinkParser};
 use std::collections::BTreeMap;
 use url::Url;
@@ -19,6 +19,10 @@ const LINK_BATCH: usize = 512;
 /// Robots, fetch (with tries), the redirect outcome, then the links.
 pub(crate) async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outcome, Option<String>) {
     if !robots_allow(shared, task, &item.url).await {
+        if behind_cors_wall(shared, &item.url) {
+            // robots.txt was unreadable only because of CORS: say that.
+            return (Outcome::Failed, Some(CORS_ERROR.into()));
+        }
         return (Outcome::Robots, Some("disallowed by robots.txt".into()));
     }
     let response = match fetch_page(shared, task, &item.url).await {

@@ -44,6 +44,19 @@ fn a_server_without_cors_headers_fails_with_kind_cors_after_one_probe_and_no_ret
 }
 
 #[test]
+fn a_robots_txt_behind_the_cors_wall_fails_the_page_with_kind_cors_not_as_disallowed() {
+    let mut sim = Sim::new(small());
+    let (_, report) = sim.crawl(&format!(r#"{{"roots":["{NO_CORS_ORIGIN}/"],"robots":true}}"#));
+    let root = &report.pages[0];
+    assert_eq!((root.outcome.as_str(), root.error.as_deref()), ("failed", Some(CORS_ERROR)));
+    assert_eq!(report.counters["fail_cors"], 1);
+    assert_eq!(sim.fetcher.probes.borrow().get(&format!("{NO_CORS_ORIGIN}/robots.txt")), Some(&1));
+    let requests = sim.fetcher.requests.borrow();
+    assert_eq!(requests.get(&format!("{NO_CORS_ORIGIN}/robots.txt")), Some(&1));
+    assert_eq!(requests.get(&format!("{NO_CORS_ORIGIN}/")), None, "unreadable robots.txt: nothing else is fetched");
+}
+
+#[test]
 fn a_crawl_whose_every_root_failed_ends_with_roots_failed() {
     let mut sim = Sim::new(small());
     let (_, report) = sim.crawl(&format!(r#"{{"roots":["{NO_CORS_ORIGIN}/"]}}"#));

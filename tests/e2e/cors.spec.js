@@ -26,6 +26,7 @@ async function expectedOn(origin, knobs) {
 
 /** A click held ~100 ms, as a person clicks. */
 async function press(page, selector) {
+  await page.locator(selector).scrollIntoViewIfNeeded();
   const box = await page.locator(selector).boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();
