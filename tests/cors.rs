@@ -160,3 +160,18 @@ fn hop_lists_parse_as_the_proxy_writes_them() {
     assert!(Hop::parse_list("nonsense").is_empty());
     assert!(Hop::parse_list("").is_empty());
 }
+
+#[test]
+fn logs_saved_before_hops_and_probes_still_load() {
+    let old = r#"[{"seq":0,"tMs":0,"type":"crawlStarted","roots":["http://h/a"],"maxTasks":1},
+        {"seq":1,"tMs":0,"type":"queuePut","url":"http://h/a","depth":0,"parent":null,"len":1,"unfinished":1},
+        {"seq":2,"tMs":1,"type":"redirected","task":0,"from":"http://h/a","to":"http://h/b","coalesced":false,"inScope":true},
+        {"seq":3,"tMs":2,"type":"finished","elapsedMs":2,"reason":"complete"}]"#;
+    let events: Vec<crawlscope::event::Event> = serde_json::from_str(old).expect("an old log parses");
+    let report = ReportBuilder::from_events(&events);
+    assert_eq!((report.pages[0].url.as_str(), report.pages[0].redirects.len()), ("http://h/b", 0));
+    assert_eq!(report.counters["corsProbes"], 0);
+    // A hop-less redirect is written as before (no `hops` field).
+    let json = serde_json::to_string(&events[2]).expect("serialises");
+    assert!(!json.contains("hops"), "{json}");
+}
