@@ -19,7 +19,8 @@
 
 use crate::env::Env;
 use crate::event::{AwaitPoint, EndReason, Event, EventKind, Outcome, Recorder, TaskId};
-use crate::options::{Options, Order};
+use crate::fetching::CorsProbes;
+use crate::options::{Options, OptionsError, Order};
 use crate::page::process;
 use crate::politeness::Politeness;
 use crate::queue::JoinableQueue;
@@ -63,6 +64,12 @@ pub(crate) struct Shared {
     pub(crate) politeness: Rc<Politeness>,
     /// robots.txt per origin.
     pub(crate) robots: RobotsCache,
+    /// Per origin: does it answer without CORS headers? (probed once each)
+    pub(crate) cors: CorsProbes,
+    /// Roots put on the queue, and how many of them ended `failed`: when
+    /// every root failed the crawl ends with [`EndReason::RootsFailed`].
+    roots: Cell<usize>,
+    roots_failed: Cell<usize>,
     /// URLs put on the queue so far (the `maxPages` budget counts these).
     puts: Cell<u32>,
     /// Whether `maxPages` kept a link out: the crawl then says so when it ends.
@@ -105,6 +112,9 @@ impl Shared {
             return false;
         }
         self.puts.set(self.puts.get() + 1);
+        if item.depth == 0 {
+            self.roots.set(self.roots.get() + 1);
+        }
         // Logged before the put itself: `put` wakes a parked `get` at once,
         // and the log must tell the cause (this put) before its effect (the
         // wake). `len` and `unfinished` are as they will be after the put.
@@ -126,7 +136,23 @@ impl Shared {
 }
 
 impl Crawl {
-    /// Start a crawl: roots are enqueued and `max_tasks` workers spawned
+    /// Start a crawl, after checking that `env` has what `options` ask for:
+    /// `proxy: true` needs the local proxy ([`Env::proxy`]). The error
+    /// names the option. `paused`: as [`Crawl::start_paused`].
+    pub fn try_start(options: Options, env: Env, paused: bool) -> Result<Crawl, OptionsError> {
+        if options.proxy && env.proxy.is_none() {
+            return Err(OptionsError {
+                option: "proxy".into(),
+                message: "no local proxy is announced: the page's own server (`cargo xtask serve`, or \
+                          `testsite --dist`) provides one in config.json; a static host has none"
+                    .into(),
+            });
+        }
+        Ok(Crawl::start_with(options, env, paused))
+    }
+
+    /// Start a crawl (unchecked: with `proxy: true` and no proxy, every
+    /// request fails and says why; [`Crawl::try_start`] refuses instead): roots are enqueued and `max_tasks` workers spawned
     /// before this returns, so `report()` shows the roots at once.
     pub fn start(options: Options, env: Env) -> Crawl {
         Crawl::start_with(options, env, false)
@@ -151,6 +177,9 @@ impl Crawl {
             seen: RefCell::new(HashSet::new()),
             politeness: Politeness::new(options.per_host_concurrency, options.delay_ms),
             robots: RobotsCache::default(),
+            cors: CorsProbes::default(),
+            roots: Cell::new(0),
+            roots_failed: Cell::new(0),
             puts: Cell::new(0),
             budget_hit: Cell::new(false),
             stop: Signal::new(),
@@ -302,10 +331,12 @@ async fn supervise(shared: Rc<Shared>) {
         shared.queue.task_done();
     }
     let elapsed_ms = shared.recorder.elapsed_ms();
-    let reason = match (stopped, shared.budget_hit.get()) {
-        (true, _) => EndReason::Stopped,
-        (false, true) => EndReason::MaxPages,
-        (false, false) => EndReason::Complete,
+    let all_roots_failed = shared.roots.get() > 0 && shared.roots_failed.get() == shared.roots.get();
+    let reason = match (stopped, all_roots_failed, shared.budget_hit.get()) {
+        (true, _, _) => EndReason::Stopped,
+        (false, true, _) => EndReason::RootsFailed,
+        (false, false, true) => EndReason::MaxPages,
+        (false, false, false) => EndReason::Complete,
     };
     shared.emit(EventKind::Finished { elapsed_ms, reason });
     shared.finished.set();
@@ -324,6 +355,9 @@ async fn worker(shared: Rc<Shared>, task: TaskId) {
         });
         let mut guard = InFlight { shared: shared.clone(), task, url: item.url.to_string(), ended: false };
         let (outcome, error) = process(&shared, task, &item).await;
+        if item.depth == 0 && outcome == Outcome::Failed {
+            shared.roots_failed.set(shared.roots_failed.get() + 1);
+        }
         guard.end(outcome, error);
         // `guard` drops here: task_done. If the worker is cancelled at an
         // `.await` above instead, it drops there — task_done runs either way.

@@ -19,12 +19,17 @@ pub struct FetchRequest {
     pub follow_redirects: bool,
     /// Stop reading the body after this many bytes.
     pub max_body_bytes: u64,
+    /// `maxRedirect`: the most hops to follow. Browser `fetch` cannot count
+    /// hops (it only follows or refuses), so only the proxy fetcher uses it:
+    /// it follows at most this many and hands back the response that would
+    /// have needed one more.
+    pub max_redirect: u32,
 }
 
 impl FetchRequest {
     /// A plain GET that follows redirects and reads up to 10 MB.
     pub fn get(url: impl Into<String>) -> Self {
-        FetchRequest { url: url.into(), follow_redirects: true, max_body_bytes: 10 * 1024 * 1024 }
+        FetchRequest { url: url.into(), follow_redirects: true, max_body_bytes: 10 * 1024 * 1024, max_redirect: 20 }
     }
 }
 
@@ -41,6 +46,36 @@ pub struct ResponseHead {
     pub status: u16,
     /// CORS-safelisted response headers only, names in lower case.
     pub headers: Vec<(String, String)>,
+    /// Every redirect hop, in order, when the fetcher can see them (the
+    /// local proxy can; browser `fetch` hides them, so it is empty there).
+    pub hops: Vec<Hop>,
+}
+
+/// One redirect hop: `url` answered `status` and sent the fetcher on to `to`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Hop {
+    pub url: String,
+    pub status: u16,
+    pub to: String,
+}
+
+impl Hop {
+    /// The local proxy's `x-proxy-hops` header: hops separated by ` | `,
+    /// each `STATUS URL -> URL`. A serialised URL holds no space, so every
+    /// part is one whitespace-separated word. Hops that do not parse are
+    /// left out.
+    pub fn parse_list(text: &str) -> Vec<Hop> {
+        text.split(" | ")
+            .filter_map(|item| {
+                let mut parts = item.split_whitespace();
+                let status = parts.next()?.parse().ok()?;
+                let url = parts.next()?.to_string();
+                (parts.next()? == "->").then_some(())?;
+                let to = parts.next()?.to_string();
+                parts.next().is_none().then_some(Hop { url, status, to })
+            })
+            .collect()
+    }
 }
 
 impl ResponseHead {
@@ -94,6 +129,9 @@ pub enum FetchError {
     Network(String),
     /// The request was aborted (the engine dropped it: stop or timeout).
     Aborted,
+    /// The local proxy answered, but could not fetch the URL (its one-line
+    /// reason: an unreachable host, its timeout, a refused target, …).
+    Proxy(String),
 }
 
 /// The response headers a cross-origin page may read without
@@ -109,6 +147,16 @@ pub const EXPOSED_RESPONSE_HEADERS: [&str; 1] = ["retry-after"];
 /// gives, must cancel the request (the browser aborts its `AbortController`).
 pub trait Fetcher {
     fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<Response, FetchError>>;
+
+    /// After a [`FetchError::Network`]: ask `url` again in `no-cors` mode.
+    /// `true` means an (opaque) response arrived — the server answered, and
+    /// the browser hid it from the page for want of CORS headers. `false`:
+    /// no answer at all (or a fetcher that cannot tell). Dropping the
+    /// future cancels the request.
+    fn probe_no_cors(&self, url: String) -> LocalBoxFuture<'static, bool> {
+        let _ = url;
+        Box::pin(async { false })
+    }
 }
 
 /// Time, in milliseconds. `sleep` is the engine's own timer, so tests can
@@ -125,10 +173,15 @@ pub trait Spawner {
     fn spawn(&self, task: LocalBoxFuture<'static, ()>);
 }
 
-/// The three together, cheap to clone into every task.
+/// The three together (and the local proxy, when there is one), cheap to
+/// clone into every task.
 #[derive(Clone)]
 pub struct Env {
     pub fetcher: Rc<dyn Fetcher>,
     pub clock: Rc<dyn Clock>,
     pub spawner: Rc<dyn Spawner>,
+    /// Fetches through the local proxy (`proxy: true`): same-origin for the
+    /// page, so CORS no longer applies, and it reports every redirect hop.
+    /// `None` where no proxy is announced; `proxy: true` is then refused.
+    pub proxy: Option<Rc<dyn Fetcher>>,
 }

@@ -9,6 +9,7 @@
 //! included — kept for whoever wants it). Their difference at any event is
 //! the time spent paused so far.
 
+use crate::env::Hop;
 use crate::report::ReportBuilder;
 use crate::time::EngineClock;
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,7 @@ impl Event {
             | SlotWait { task, .. }
             | RetryScheduled { task, .. }
             | RobotsFetched { task, .. }
+            | CorsProbed { task, .. }
             | TaskDone { task, .. } => Some(*task),
             _ => None,
         }
@@ -72,6 +74,7 @@ impl Event {
             | SlotWait { url: u, .. }
             | RetryScheduled { url: u, .. }
             | PageEnd { url: u, .. }
+            | CorsProbed { url: u, .. }
             | TaskDone { url: u, .. } => u == url,
             Redirected { from, to, .. } => from == url || to == url,
             _ => false,
@@ -134,6 +137,8 @@ pub enum EndReason {
     Stopped,
     /// Every URL enqueued was processed, but `maxPages` kept links out.
     MaxPages,
+    /// Every root failed (no response at all): nothing was crawled.
+    RootsFailed,
 }
 
 /// Where a parked task is waiting.
@@ -263,6 +268,10 @@ pub enum EventKind {
         to: String,
         coalesced: bool,
         in_scope: bool,
+        /// Each hop on the way, when the fetcher saw them (the local proxy
+        /// does; browser `fetch` hides them). Absent in older logs.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hops: Vec<Hop>,
     },
     /// Links of a parsed page: in-scope ones (`links`), how many were new,
     /// and how many were left out and why.
@@ -303,6 +312,16 @@ pub enum EventKind {
         status: Option<u16>,
         rules: String,
         error: Option<String>,
+    },
+    /// After a network error, `url` was asked again in `no-cors` mode (once
+    /// per origin): `opaque` means the server answered and the browser hid
+    /// the answer for want of CORS headers.
+    CorsProbed {
+        task: TaskId,
+        url: String,
+        origin: String,
+        opaque: bool,
+        ms: f64,
     },
     /// The terminal record of a queued URL (see [`Outcome`]).
     PageEnd {

@@ -1,16 +1,52 @@
 //! Fetching one URL the way a careful crawler does: robots.txt first, a
 //! per-host connection slot and politeness delay, the engine's own timeout,
 //! and retries with backoff. Every step is an event.
+//!
+//! When the browser's opaque `TypeError` comes back, the origin is probed
+//! once with a `no-cors` request: an (opaque) answer means the server is
+//! there and CORS is the wall, which no retry gets over ([`CORS_ERROR`]).
+//! With `proxy: true` every request goes through the local proxy instead
+//! (see [`Env::proxy`](crate::env::Env)), where CORS does not apply.
 
 use crate::crawler::Shared;
 use crate::decode::decode;
-use crate::env::{FetchError, FetchRequest, FetchResponse};
+use crate::env::{FetchError, FetchRequest, FetchResponse, Fetcher};
 use crate::event::{AwaitPoint, EventKind, FetchResult, TaskId};
 use crate::politeness::Slot;
 use crate::retry::{backoff_ms, retry_after_ms, retryable_status};
 use crate::robots::{self, Lookup, Rules};
+use crate::signal::Signal;
 use futures::future::{select, Either};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use url::Url;
+
+/// A page's error when its server answered without CORS headers: the
+/// failure kind `cors` (see [`crate::text::failure_kind`]).
+pub const CORS_ERROR: &str =
+    "the server answered without Access-Control-Allow-Origin, so the browser hides its response from this page";
+
+/// What a `no-cors` probe found out about an origin, once per origin.
+#[derive(Default)]
+pub(crate) struct CorsProbes {
+    origins: RefCell<HashMap<String, Probe>>,
+}
+
+#[derive(Clone)]
+enum Probe {
+    /// A task is probing; others wait for its answer instead of probing too.
+    Running(Signal),
+    /// `true`: the server answered opaquely (CORS is the wall).
+    Known(bool),
+}
+
+/// One failed try: its message, and whether it was the browser's opaque
+/// network error (the one CORS hides behind).
+struct TryFailed {
+    message: String,
+    network: bool,
+}
 
 /// Fetch `url` with up to `maxTries` tries. A response with a retryable
 /// status that never got better is returned as it is (it *is* a response);
@@ -24,9 +60,13 @@ pub(crate) async fn fetch_page(shared: &Shared, task: TaskId, url: &Url) -> Resu
         let result = {
             let _slot = take_slot(shared, task, &url_text, &host).await;
             timed_fetch(shared, task, &url_text, attempt, false).await
-
-            // the slot is released here, before any backoff
+            // the slot is released here, before any backoff (or probe)
         };
+        if matches!(&result, Err(TryFailed { network: true, .. })) && cors_is_the_wall(shared, task, url).await {
+            // No retry can get a response the browser will not show.
+            return Err(CORS_ERROR.to_string());
+        }
+        let result = result.map_err(|failed| failed.message);
         let retry = match &result {
             Ok(response) if retryable_status(response.head.status) => {
                 let delay = retry_after_ms(response.header("retry-after"))
@@ -62,7 +102,7 @@ async fn timed_fetch(
     url: &str,
     attempt: u32,
     robots: bool,
-) -> Result<FetchResponse, String> {
+) -> Result<FetchResponse, TryFailed> {
     shared.emit(EventKind::FetchStart { task, url: url.to_string(), attempt, robots });
     let started = shared.clock.now_ms();
     let result = fetch_with_timeout(shared, url).await;
@@ -71,7 +111,7 @@ async fn timed_fetch(
     result
 }
 
-fn describe(result: &Result<FetchResponse, String>) -> FetchResult {
+fn describe(result: &Result<FetchResponse, TryFailed>) -> FetchResult {
     match result {
         Ok(response) => FetchResult::Response {
             status: response.head.status,
@@ -81,7 +121,73 @@ fn describe(result: &Result<FetchResponse, String>) -> FetchResult {
             bytes: response.body.len(),
             truncated: response.truncated,
         },
-        Err(error) => FetchResult::Error { error: error.clone() },
+        Err(failed) => FetchResult::Error { error: failed.message.clone() },
+    }
+}
+
+/// After a network error on `url`: is its origin a server that answers
+/// without CORS headers? The first task to ask probes with a `no-cors`
+/// request (a request like any other: it takes a host slot, waits out the
+/// politeness delay, obeys the timeout and is an event); later ones reuse
+/// the answer. Through the proxy CORS does not apply, so never.
+async fn cors_is_the_wall(shared: &Shared, task: TaskId, url: &Url) -> bool {
+    if shared.options.proxy {
+        return false;
+    }
+    let origin = url.origin().ascii_serialization();
+    loop {
+        // The borrow ends with this statement: never held across an await.
+        let known = shared.cors.origins.borrow().get(&origin).cloned();
+        match known {
+            Some(Probe::Known(opaque)) => return opaque,
+            Some(Probe::Running(signal)) => {
+                shared.sched.tagged(AwaitPoint::Fetch, true, signal.wait()).await;
+            }
+            None => break,
+        }
+    }
+    let signal = Signal::new();
+    shared.cors.origins.borrow_mut().insert(origin.clone(), Probe::Running(signal.clone()));
+    // If this task is cancelled mid-probe, waiters must not hang: the guard
+    // settles the origin as "unknown" (false) unless the probe finished.
+    let mut settle = Settle { probes: &shared.cors, origin: origin.clone(), signal, opaque: false };
+    let url_text = url.to_string();
+    let host = url.host_str().unwrap_or("").to_string();
+    let _slot = take_slot(shared, task, &url_text, &host).await;
+    let started = shared.env.clock.now_ms();
+    let probe = shared.env.fetcher.probe_no_cors(url_text.clone());
+    let probe = shared.sched.tagged(AwaitPoint::Fetch, true, probe);
+    let timeout = shared.clock.sleep(f64::from(shared.options.timeout_ms));
+    let timeout = shared.sched.tagged(AwaitPoint::Timer, false, timeout);
+    let opaque = match select(probe, timeout).await {
+        Either::Left((opaque, _timer)) => opaque,
+        Either::Right(((), _probe)) => false,
+    };
+    let ms = shared.env.clock.now_ms() - started;
+    shared.emit(EventKind::CorsProbed { task, url: url_text, origin, opaque, ms });
+    settle.opaque = opaque;
+    opaque
+}
+
+/// Whether a probe already found `url`'s origin behind a CORS wall.
+pub(crate) fn behind_cors_wall(shared: &Shared, url: &Url) -> bool {
+    let origin = url.origin().ascii_serialization();
+    matches!(shared.cors.origins.borrow().get(&origin), Some(Probe::Known(true)))
+}
+
+/// Records a probe's answer and wakes the tasks waiting for it, however
+/// the probing task ends (finished, or dropped by a stop).
+struct Settle<'a> {
+    probes: &'a CorsProbes,
+    origin: String,
+    signal: Signal,
+    opaque: bool,
+}
+
+impl Drop for Settle<'_> {
+    fn drop(&mut self) {
+        self.probes.origins.borrow_mut().insert(self.origin.clone(), Probe::Known(self.opaque));
+        self.signal.set();
     }
 }
 
@@ -104,17 +210,36 @@ async fn take_slot(shared: &Shared, task: TaskId, url: &str, host: &str) -> Slot
 const TYPE_ERROR: &str = "network error (TypeError: a refused or dropped connection, a DNS failure, a CORS refusal, \
      a redirect loop or — with maxRedirect 0 — any redirect; the browser does not say which)";
 
+/// The fetcher this crawl uses: the browser's, or the local proxy.
+fn fetcher(shared: &Shared) -> Option<&Rc<dyn Fetcher>> {
+    if shared.options.proxy {
+        shared.env.proxy.as_ref()
+    } else {
+        Some(&shared.env.fetcher)
+    }
+}
+
+/// The start of a page's error when the local proxy could not fetch it
+/// (the failure kind `proxy`).
+pub const PROXY_ERROR: &str = "the local proxy could not fetch it";
+
 /// One try, raced against the engine's own timer. When the timer wins,
 /// the fetch future is dropped, which aborts the request.
-async fn fetch_with_timeout(shared: &Shared, url: &str) -> Result<FetchResponse, String> {
+async fn fetch_with_timeout(shared: &Shared, url: &str) -> Result<FetchResponse, TryFailed> {
     let request = FetchRequest {
         url: url.to_string(),
         follow_redirects: shared.options.max_redirect > 0,
         max_body_bytes: shared.options.max_body_bytes,
+        max_redirect: shared.options.max_redirect,
+    };
+    let Some(fetcher) = fetcher(shared) else {
+        // `Crawl::try_start` refuses this; a crawl started anyway says why.
+        let message = "proxy: no local proxy was given to this crawl".to_string();
+        return Err(TryFailed { message, network: false });
     };
     let attempt = async {
         // Two awaits, as in a browser: the response head, then the body.
-        let response = shared.env.fetcher.fetch(request);
+        let response = fetcher.fetch(request);
         let response = shared.sched.tagged(AwaitPoint::Fetch, true, response).await?;
         let body = shared.sched.tagged(AwaitPoint::BodyRead, true, response.body).await?;
         Ok::<_, FetchError>(FetchResponse { head: response.head, body: body.bytes, truncated: body.truncated })
@@ -122,11 +247,15 @@ async fn fetch_with_timeout(shared: &Shared, url: &str) -> Result<FetchResponse,
     // The timeout sleeps on the engine's clock, so a pause freezes it.
     let timeout = shared.clock.sleep(f64::from(shared.options.timeout_ms));
     let timeout = shared.sched.tagged(AwaitPoint::Timer, false, timeout);
+    let failed = |message: String| Err(TryFailed { message, network: false });
     match select(Box::pin(attempt), timeout).await {
         Either::Left((Ok(response), _timer)) => Ok(response),
-        Either::Left((Err(FetchError::Network(message)), _)) => Err(format!("{TYPE_ERROR}: {message}")),
-        Either::Left((Err(FetchError::Aborted), _)) => Err("aborted".into()),
-        Either::Right(((), _attempt)) => Err(format!("timed out after {} ms", shared.options.timeout_ms)),
+        Either::Left((Err(FetchError::Network(message)), _)) => {
+            Err(TryFailed { message: format!("{TYPE_ERROR}: {message}"), network: true })
+        }
+        Either::Left((Err(FetchError::Aborted), _)) => failed("aborted".into()),
+        Either::Left((Err(FetchError::Proxy(reason)), _)) => failed(format!("{PROXY_ERROR}: {reason}")),
+        Either::Right(((), _attempt)) => failed(format!("timed out after {} ms", shared.options.timeout_ms)),
     }
 }
 
@@ -152,6 +281,14 @@ pub(crate) async fn robots_allow(shared: &Shared, task: TaskId, url: &Url) -> bo
         let _slot = take_slot(shared, task, &robots_url, &host).await;
         timed_fetch(shared, task, &robots_url, 1, true).await
     };
+    // A robots.txt behind a CORS wall reads as unreachable (disallow all);
+    // the probe lets the page say why instead (see `behind_cors_wall`).
+    if matches!(&result, Err(TryFailed { network: true, .. })) {
+        if let Ok(parsed) = Url::parse(&robots_url) {
+            cors_is_the_wall(shared, task, &parsed).await;
+        }
+    }
+    let result = result.map_err(|failed| failed.message);
     let (status, text, error) = match result {
         Ok(response) => {
             let text = decode(&response.body, response.header("content-type")).text;

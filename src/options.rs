@@ -44,7 +44,8 @@ pub struct Options {
     pub strict: bool,
     /// 0: `redirect: "error"` (no redirect is followed). Anything else: the
     /// browser follows up to its own limit of 20, because `fetch` hides the
-    /// hops and a chain's length cannot be seen (see the README).
+    /// hops and a chain's length cannot be seen (see the README). Through
+    /// the local proxy (`proxy`) the limit holds exactly.
     pub max_redirect: u32,
     /// URLs matching this regex (searched in the whole URL) are skipped.
     pub exclude: Option<Exclude>,
@@ -70,6 +71,11 @@ pub struct Options {
     /// responsive; a huge value (60000) means, in effect, never yield — the
     /// blocking behaviour the spinner scene shows.
     pub parse_slice_ms: u32,
+    /// Send every request (robots.txt included) through the local proxy the
+    /// page's own server announces, so sites without CORS headers can be
+    /// crawled and every redirect hop is seen. Where none is announced the
+    /// crawl is refused with an error naming `proxy`.
+    pub proxy: bool,
 }
 
 impl Default for Options {
@@ -92,6 +98,7 @@ impl Default for Options {
             max_body_bytes: 10 * 1024 * 1024,
             backoff_ms: 500,
             parse_slice_ms: 8,
+            proxy: false,
         }
     }
 }
@@ -118,7 +125,7 @@ fn err(option: impl Into<String>, message: impl Into<String>) -> OptionsError {
 }
 
 /// The options `parse` accepts, for error messages.
-pub const KNOWN: [&str; 17] = [
+pub const KNOWN: [&str; 18] = [
     "roots",
     "maxTasks",
     "maxTries",
@@ -136,6 +143,7 @@ pub const KNOWN: [&str; 17] = [
     "maxBodyBytes",
     "backoffMs",
     "parseSliceMs",
+    "proxy",
 ];
 
 impl Options {
@@ -177,6 +185,7 @@ impl Options {
                 "backoffMs" => options.backoff_ms = int(key, value, 0, 600_000)? as u32,
                 // At least 1 ms: 0 would yield before every chunk, however small the page.
                 "parseSliceMs" => options.parse_slice_ms = int(key, value, 1, 60_000)? as u32,
+                "proxy" => options.proxy = boolean(key, value)?,
                 _ => {
                     return Err(err(key, format!("unknown option (known: {})", KNOWN.join(", "))));
                 }
@@ -210,6 +219,7 @@ impl Options {
             "maxBodyBytes": self.max_body_bytes,
             "backoffMs": self.backoff_ms,
             "parseSliceMs": self.parse_slice_ms,
+            "proxy": self.proxy,
         })
     }
 }
@@ -313,9 +323,11 @@ mod tests {
     fn every_option_round_trips() {
         let text = r#"{"roots":["http://a/"],"maxTasks":3,"maxTries":2,"timeoutMs":500,"strict":false,
             "maxRedirect":0,"exclude":"\\.pdf$","depthLimit":2,"maxPages":50,"order":"dfs","respectNofollow":true,
-            "perHostConcurrency":2,"delayMs":100,"robots":true,"maxBodyBytes":1000,"backoffMs":10,"parseSliceMs":60000}"#;
+            "perHostConcurrency":2,"delayMs":100,"robots":true,"maxBodyBytes":1000,"backoffMs":10,"parseSliceMs":60000,
+            "proxy":true}"#;
         let o = Options::from_json(text).expect("valid");
         assert_eq!(o.exclude.as_ref().map(|e| e.pattern.as_str()), Some("\\.pdf$"));
+        assert!(o.proxy);
         assert_eq!(Options::from_json(&o.to_value().to_string()).expect("round trip"), o);
         for key in KNOWN.iter().filter(|k| **k != "roots") {
             assert!(o.to_value().get(key).is_some(), "{key} is written back");

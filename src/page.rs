@@ -6,7 +6,7 @@ use crate::crawler::{yield_if_due, Item, Shared};
 use crate::decode::decode;
 use crate::env::FetchResponse;
 use crate::event::{EventKind, Outcome, TaskId};
-use crate::fetching::{fetch_page, robots_allow};
+use crate::fetching::{behind_cors_wall, fetch_page, robots_allow, CORS_ERROR};
 use crate::links::{self, LinkCollector, LinkParser};
 use std::collections::BTreeMap;
 use url::Url;
@@ -19,6 +19,10 @@ const LINK_BATCH: usize = 512;
 /// Robots, fetch (with tries), the redirect outcome, then the links.
 pub(crate) async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outcome, Option<String>) {
     if !robots_allow(shared, task, &item.url).await {
+        if behind_cors_wall(shared, &item.url) {
+            // robots.txt was unreadable only because of CORS: say that.
+            return (Outcome::Failed, Some(CORS_ERROR.into()));
+        }
         return (Outcome::Robots, Some("disallowed by robots.txt".into()));
     }
     let response = match fetch_page(shared, task, &item.url).await {
@@ -26,7 +30,24 @@ pub(crate) async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outc
         Err(error) => return (Outcome::Failed, Some(error)),
     };
 
-    // fetch followed any redirects and hid the hops; only the final URL shows.
+    // Through the local proxy a 3xx with hops already at `maxRedirect` is
+    // the response that would have needed one hop more: the limit, exactly.
+    if shared.options.proxy && (300..=399).contains(&response.head.status) {
+        let limit = shared.options.max_redirect;
+        if response.head.hops.len() as u32 >= limit {
+            let mut chain: Vec<&str> = response.head.hops.iter().map(|h| h.url.as_str()).collect();
+            chain.push(&response.head.url);
+            let error = format!(
+                "more than maxRedirect {limit}: {}, which redirects again ({})",
+                chain.join(" → "),
+                response.head.status
+            );
+            return (Outcome::Failed, Some(error));
+        }
+    }
+
+    // fetch followed any redirects and hid the hops (the proxy lists them);
+    // the final URL shows either way.
     let mut page_url = item.url.clone();
     if let Ok(mut final_url) = Url::parse(&response.head.url) {
         final_url.set_fragment(None);
@@ -40,6 +61,7 @@ pub(crate) async fn process(shared: &Shared, task: TaskId, item: &Item) -> (Outc
                 to: final_url.to_string(),
                 coalesced: !is_new,
                 in_scope: in_scope && !excluded,
+                hops: response.head.hops.clone(),
             });
             if !is_new {
                 return (Outcome::Alias, None);

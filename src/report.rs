@@ -4,6 +4,7 @@
 //! listed in its target's `aliases`. Counters are derived from the pages when
 //! the report is built, so they always add up.
 
+use crate::env::Hop;
 use crate::event::{EndReason, Event, EventKind, FetchResult, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -75,6 +76,10 @@ pub struct PageReport {
     pub canonical: Option<String>,
     /// Links on this page not followed, by reason.
     pub skips: BTreeMap<String, u64>,
+    /// Every redirect hop that led here, in order, when they could be seen
+    /// (through the local proxy; browser `fetch` hides them).
+    #[serde(default)]
+    pub redirects: Vec<Hop>,
 }
 
 impl PageReport {
@@ -99,6 +104,7 @@ impl PageReport {
             encoding_note: None,
             canonical: None,
             skips: BTreeMap::new(),
+            redirects: Vec::new(),
         }
     }
 }
@@ -122,6 +128,8 @@ pub struct ReportBuilder {
     /// Wall time minus crawl time at the last event that had both.
     paused_ms: f64,
     end: Option<(f64, EndReason)>,
+    /// `no-cors` probes sent (requests too, though no page owns them).
+    cors_probes: u64,
 }
 
 impl ReportBuilder {
@@ -180,7 +188,8 @@ impl ReportBuilder {
                     }
                 }
             }
-            EventKind::Redirected { from, to, coalesced, .. } => self.redirect(from, to, *coalesced),
+            EventKind::Redirected { from, to, coalesced, hops, .. } => self.redirect(from, to, *coalesced, hops),
+            EventKind::CorsProbed { .. } => self.cors_probes += 1,
             EventKind::LinksFound { url, links, new, skipped, encoding, encoding_note, canonical, .. } => {
                 if let Some(page) = self.page(url) {
                     page.links = links.clone();
@@ -231,7 +240,7 @@ impl ReportBuilder {
     }
 
     /// `from` was fetched and answered from `to`.
-    fn redirect(&mut self, from: &str, to: &str, coalesced: bool) {
+    fn redirect(&mut self, from: &str, to: &str, coalesced: bool, hops: &[Hop]) {
         let Some(mut record) = self.pages.remove(from) else { return };
         self.moved.insert(from.to_string(), to.to_string());
         if coalesced {
@@ -240,10 +249,13 @@ impl ReportBuilder {
             let target = self.pages.entry(to.to_string()).or_insert_with(|| {
                 let mut placeholder = record.clone();
                 placeholder.url = to.to_string();
+                placeholder.redirects.clear();
                 placeholder
             });
             target.aliases.push(from.to_string());
+            target.redirects.extend_from_slice(hops);
         } else {
+            record.redirects.extend_from_slice(hops);
             record.url = to.to_string();
             record.aliases.push(from.to_string());
             self.pages.insert(to.to_string(), record);
@@ -260,7 +272,8 @@ impl ReportBuilder {
             Some((ms, reason)) => (ms, Some(reason)),
             None => (self.last_t_ms, None),
         };
-        let counters = counters(&pages);
+        let mut counters = counters(&pages);
+        counters.insert("corsProbes".into(), self.cors_probes);
         let mut skips: BTreeMap<String, u64> = BTreeMap::new();
         for page in &pages {
             for (reason, n) in &page.skips {

@@ -7,13 +7,22 @@
 //! a redirect's own status is invisible (`fetch` hides the hops), so an
 //! alias line reads `URL redirect FINAL`.
 
+use crate::fetching::{CORS_ERROR, PROXY_ERROR};
 use crate::report::PageReport;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// The error kind the seed would have named (`fail_<ErrorKind>`).
+/// The error kind the seed would have named (`fail_<ErrorKind>`), plus two
+/// a browser adds: `cors` (the server answered without CORS headers, as a
+/// `no-cors` probe showed) and `proxy` (the local proxy could not fetch it).
+/// The messages are the engine's own constants, so a kind is never guessed
+/// from a server's words.
 pub fn failure_kind(error: &str) -> &'static str {
-    if error.contains("timed out") {
+    if error.contains(CORS_ERROR) {
+        "cors"
+    } else if error.contains(PROXY_ERROR) {
+        "proxy"
+    } else if error.contains("timed out") {
         "Timeout"
     } else if error.contains("TypeError") {
         "TypeError"

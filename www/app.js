@@ -16,6 +16,7 @@ import { saveFile, fileName, reportCsv, MAX_REPORT_BYTES } from './export.js';
 import { Picture } from './picture.js';
 import { wireCopyEmbed, wireScenes } from './page-embed.js';
 import { nativeSiteUrl } from './embed-config.js';
+import { wireCorsNote } from './cors-note.js';
 
 const $ = (id) => document.getElementById(id);
 const rootInput = $('root');
@@ -213,6 +214,7 @@ async function main() {
   api.onCurrent(() => refreshReportButtons(api));
   const form = $('crawl-form');
   wireForm(form).grow();
+  wireCorsNote(api, form);
   countSet();
   form.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -117,6 +117,26 @@ function requireVirtualSite(roots) {
   );
 }
 
+/**
+ * The local proxy the page's own server announces in config.json
+ * (`cargo xtask serve`, `testsite --dist`): `{ endpoint, token }`, or null on
+ * a static host. Read once by load(); the token is for this origin only
+ * (config.json has no CORS headers, so no other page can read it).
+ */
+let announcedProxy = null;
+
+async function readProxy() {
+  try {
+    const response = await fetch('config.json', { cache: 'no-store' });
+    if (!response.ok) return null;
+    const proxy = (await response.json())?.proxy;
+    if (typeof proxy?.endpoint !== 'string' || typeof proxy?.token !== 'string') return null;
+    return { endpoint: new URL(proxy.endpoint, response.url).href, token: proxy.token };
+  } catch {
+    return null; // no config: a static host
+  }
+}
+
 /** Listeners told when a crawl or replay becomes the current one. */
 const listeners = new Set();
 
@@ -139,7 +159,9 @@ export const api = {
         { option: 'options' });
     }
     const virtual = requireVirtualSite(options.roots);
-    const handle = wrapCrawl(startCrawl(JSON.stringify(options), paused === true), options);
+    // With `proxy: true` and no proxy announced the engine throws an Error naming `proxy`.
+    const handle = wrapCrawl(startCrawl(JSON.stringify(options), paused === true, announcedProxy?.endpoint,
+      announcedProxy?.token), options);
     if (virtual) trackVirtualCrawl(handle.done);
     if (current) this.setCurrent(handle);
     return handle;
@@ -195,6 +217,8 @@ export const api = {
     simulated: SIMULATED,
     isVirtual,
   },
+  /** The local proxy this page's server announced (`{ endpoint }`), or null: `proxy: true` needs one. */
+  get proxy() { return announcedProxy ? { endpoint: announcedProxy.endpoint } : null; },
   /** Test hook: make the wasm module panic on purpose (the page then shows its error banner). */
   panicForTesting(message = 'panic requested by a test') { panicForTesting(String(message)); },
   setCurrent(handle) {
@@ -207,6 +231,6 @@ export const api = {
 
 /** Load the wasm module once and return the API. */
 export async function load() {
-  await init();
+  [, announcedProxy] = await Promise.all([init(), readProxy()]);
   return api;
 }

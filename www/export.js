@@ -70,6 +70,9 @@ function page(p, i) {
     error: str(p.error), tries: num(p.tries) ?? 0, depth: num(p.depth) ?? 0, parent: str(p.parent),
     startMs: num(p.startMs), endMs: num(p.endMs), outcome: str(p.outcome) ?? '', truncated: p.truncated === true,
     encodingNote: str(p.encodingNote), canonical: str(p.canonical), skips: counts(p.skips),
+    redirects: (Array.isArray(p.redirects) ? p.redirects : [])
+      .filter((h) => h && typeof h === 'object' && typeof h.url === 'string' && typeof h.to === 'string')
+      .map((h) => ({ url: h.url, status: num(h.status), to: h.to })),
   };
 }
 

@@ -33,7 +33,7 @@ const SKIP_REASONS = {
 /** Own entries only: a loaded report's keys are untrusted ("constructor" must not find Object's). */
 const lookup = (table, key) => (Object.hasOwn(table, key) ? table[key] : undefined);
 
-const END_REASONS = { complete: 'complete, every URL found was crawled', stopped: 'stopped', maxPages: 'maxPages budget reached' };
+const END_REASONS = { complete: 'complete, every URL found was crawled', stopped: 'stopped', maxPages: 'maxPages budget reached', rootsFailed: 'every root failed, so nothing was crawled' };
 
 /** Up to this many rows, all are in the DOM; past it, only those in view. */
 const ALL_ROWS = 200;
@@ -153,6 +153,7 @@ function rowNotes(page) {
   if (page.truncated) notes.push('body cut at maxBodyBytes');
   if (page.encodingNote) notes.push(page.encodingNote);
   if (page.canonical && page.canonical !== page.url) notes.push(`canonical: ${page.canonical}`);
+  if (page.redirects?.length) notes.push(`redirect hops: ${page.redirects.map((h) => `${h.url} ${h.status} → ${h.to}`).join(', ')}`);
   const skipped = skipList(page.skips ?? {}).map(([reason, n]) => `${n} ${lookup(SKIP_REASONS, reason)?.[0] ?? reason}`);
   if (skipped.length) notes.push(`links not followed: ${skipped.join(', ')}`);
   return notes.join(' · ');

@@ -47,15 +47,23 @@ pub struct CrawlHandle {
 
 /// Start a crawl. Options are the JS API's object as JSON; a bad option
 /// throws an `Error` whose `option` property names it. `paused`: start
-/// paused, before any task's first poll (step 1 is the first worker's first poll).
+/// paused, before any task's first poll (step 1 is the first worker's first
+/// poll). `proxy` is the local proxy `config.json` announced (`endpoint`,
+/// `token`), if any: `proxy: true` without one is refused.
 #[wasm_bindgen(js_name = startCrawl)]
-pub fn start_crawl(options_json: &str, paused: Option<bool>) -> Result<CrawlHandle, JsValue> {
+pub fn start_crawl(
+    options_json: &str,
+    paused: Option<bool>,
+    proxy: Option<String>,
+    proxy_token: Option<String>,
+) -> Result<CrawlHandle, JsValue> {
     let options = Options::from_json(options_json).map_err(|e| js_error(&e.to_string(), Some(&e.option)))?;
-    let crawl = if paused == Some(true) {
-        Crawl::start_paused(options, super::browser_env())
-    } else {
-        Crawl::start(options, super::browser_env())
-    };
+    let mut env = super::browser_env();
+    if let (Some(endpoint), Some(token)) = (proxy, proxy_token) {
+        env.proxy = Some(std::rc::Rc::new(super::fetch::ProxyFetcher { endpoint, token }));
+    }
+    let crawl = Crawl::try_start(options, env, paused == Some(true))
+        .map_err(|e| js_error(&e.to_string(), Some(&e.option)))?;
     Ok(CrawlHandle { crawl })
 }
 

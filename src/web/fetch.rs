@@ -1,8 +1,14 @@
 //! [`Fetcher`] on `web-sys` `fetch`: one `AbortController` per request,
 //! aborted when the request's future is dropped (stop, timeout).
+//!
+//! Two fetchers: [`WebFetcher`] asks sites directly (so CORS decides what
+//! the page may read; `probe_no_cors` tells a CORS wall from a dead host),
+//! and [`ProxyFetcher`] asks the local proxy on the page's own origin, which
+//! fetches server-side and reports the real URL and every redirect hop in
+//! its response headers (the protocol is in `testsite/src/proxy.rs`).
 
 use crate::env::{
-    Body, FetchError, FetchRequest, Fetcher, Response as Fetched, ResponseHead, EXPOSED_RESPONSE_HEADERS,
+    Body, FetchError, FetchRequest, Fetcher, Hop, Response as Fetched, ResponseHead, EXPOSED_RESPONSE_HEADERS,
     SAFELISTED_RESPONSE_HEADERS,
 };
 use futures::future::LocalBoxFuture;
@@ -10,8 +16,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, ReadableStreamDefaultReader, Request, RequestCache, RequestCredentials, RequestInit, RequestMode,
-    RequestRedirect, Response,
+    AbortController, Headers, ReadableStreamDefaultReader, Request, RequestCache, RequestCredentials, RequestInit,
+    RequestMode, RequestRedirect, Response, ResponseType,
 };
 
 #[wasm_bindgen]
@@ -28,6 +34,99 @@ impl Fetcher for WebFetcher {
     fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<Fetched, FetchError>> {
         Box::pin(fetch(request))
     }
+
+    fn probe_no_cors(&self, url: String) -> LocalBoxFuture<'static, bool> {
+        Box::pin(probe_no_cors(url))
+    }
+}
+
+/// `fetch(url, { mode: "no-cors" })`: a server that answers without CORS
+/// headers gives an opaque response (no status, no body for the page); a
+/// host that does not answer at all still rejects with the `TypeError`.
+async fn probe_no_cors(url: String) -> bool {
+    let Ok(controller) = AbortController::new() else { return false };
+    let _guard = AbortOnDrop(Some(controller.clone()));
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_mode(RequestMode::NoCors);
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_cache(RequestCache::NoStore);
+    init.set_signal(Some(&controller.signal()));
+    let Ok(request) = Request::new_with_str_and_init(&url, &init) else { return false };
+    match JsFuture::from(global_fetch(&request)).await {
+        Ok(value) => value.dyn_ref::<Response>().is_some_and(|r| r.type_() == ResponseType::Opaque),
+        Err(_) => false,
+    }
+}
+
+/// The local proxy on the page's own origin (`GET endpoint?url=…`), as
+/// `config.json` announces it. Same-origin, so every header is readable.
+pub struct ProxyFetcher {
+    /// Absolute URL of the proxy endpoint (`http://127.0.0.1:8080/__proxy`).
+    pub endpoint: String,
+    /// The per-start secret the proxy wants in [`TOKEN_HEADER`].
+    pub token: String,
+}
+
+/// Request header carrying the proxy's token. A custom header makes any
+/// cross-origin use a preflighted request, which the proxy refuses.
+pub const TOKEN_HEADER: &str = "x-crawlscope-proxy-token";
+
+impl Fetcher for ProxyFetcher {
+    fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<Fetched, FetchError>> {
+        Box::pin(fetch_via_proxy(self.endpoint.clone(), self.token.clone(), request))
+    }
+}
+
+async fn fetch_via_proxy(endpoint: String, token: String, request: FetchRequest) -> Result<Fetched, FetchError> {
+    let mut target = url::Url::parse(&endpoint).map_err(|e| FetchError::Proxy(format!("bad proxy endpoint: {e}")))?;
+    target
+        .query_pairs_mut()
+        .append_pair("url", &request.url)
+        .append_pair("maxRedirect", &request.max_redirect.to_string())
+        .append_pair("maxBodyBytes", &request.max_body_bytes.to_string());
+    let controller = AbortController::new().map_err(to_fetch_error)?;
+    let guard = AbortOnDrop(Some(controller.clone()));
+    let headers = Headers::new().map_err(to_fetch_error)?;
+    headers.set(TOKEN_HEADER, &token).map_err(to_fetch_error)?;
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_mode(RequestMode::SameOrigin);
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_cache(RequestCache::NoStore);
+    init.set_headers(&headers);
+    init.set_redirect(RequestRedirect::Error);
+    init.set_signal(Some(&controller.signal()));
+    let js_request = Request::new_with_str_and_init(target.as_str(), &init).map_err(to_fetch_error)?;
+    let response: Response = JsFuture::from(global_fetch(&js_request)).await.map_err(to_fetch_error)?.unchecked_into();
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    if let Some(reason) = header("x-proxy-error") {
+        return Err(FetchError::Proxy(reason));
+    }
+    let Some(final_url) = header("x-proxy-url") else {
+        // Not the proxy's answer (a static host's 404 page, say).
+        return Err(FetchError::Proxy(format!("{endpoint} answered {} without x-proxy-url", response.status())));
+    };
+    let hops = header("x-proxy-hops").map(|h| Hop::parse_list(&h)).unwrap_or_default();
+    // The proxy answers 200 and puts the site's status here: a 3xx of its
+    // own would make the browser follow the hop the proxy just reported.
+    let status = header("x-proxy-status").and_then(|s| s.parse().ok()).unwrap_or_else(|| response.status());
+    let headers = SAFELISTED_RESPONSE_HEADERS
+        .iter()
+        .chain(EXPOSED_RESPONSE_HEADERS.iter())
+        .filter_map(|name| header(name).map(|v| (name.to_string(), v)))
+        .collect();
+    let head = ResponseHead { url: final_url, redirected: !hops.is_empty(), status, headers, hops };
+    let truncated_upstream = header("x-proxy-truncated").is_some();
+    let cap = request.max_body_bytes;
+    let body = Box::pin(async move {
+        let mut guard = guard;
+        let mut body = read_body(&response, cap).await?;
+        body.truncated |= truncated_upstream;
+        guard.disarm();
+        Ok(body)
+    });
+    Ok(Fetched { head, body })
 }
 
 /// Aborts the request if dropped before [`AbortOnDrop::disarm`]: when the
@@ -70,8 +169,13 @@ async fn fetch(request: FetchRequest) -> Result<Fetched, FetchError> {
         .chain(EXPOSED_RESPONSE_HEADERS.iter())
         .filter_map(|name| response.headers().get(name).ok().flatten().map(|v| (name.to_string(), v)))
         .collect();
-    let head =
-        ResponseHead { url: response.url(), redirected: response.redirected(), status: response.status(), headers };
+    let head = ResponseHead {
+        url: response.url(),
+        redirected: response.redirected(),
+        status: response.status(),
+        headers,
+        hops: Vec::new(),
+    };
     // The abort guard moves into the body future: dropping it still aborts.
     let cap = request.max_body_bytes;
     let body = Box::pin(async move {

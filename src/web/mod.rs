@@ -27,5 +27,10 @@ impl Spawner for WebSpawner {
 
 /// The browser environment: `fetch`, `performance.now`/`setTimeout`, `spawn_local`.
 pub fn browser_env() -> Env {
-    Env { fetcher: Rc::new(fetch::WebFetcher), clock: Rc::new(clock::WebClock), spawner: Rc::new(WebSpawner) }
+    Env {
+        fetcher: Rc::new(fetch::WebFetcher),
+        clock: Rc::new(clock::WebClock),
+        spawner: Rc::new(WebSpawner),
+        proxy: None,
+    }
 }

@@ -4,10 +4,12 @@
 //! [`SiteFetcher`] shows the engine only what browser `fetch` shows: it
 //! follows redirects itself (at most 20 hops, like Chromium), reports the
 //! final URL and the `redirected` flag, and passes only safelisted headers.
+//! The same site answers on [`NO_CORS_ORIGIN`] without CORS headers, and
+//! [`ProxyFetcher`] stands in for the local proxy.
 
 #![allow(dead_code)] // each test file uses a different part of the harness
 
-use crawlscope::env::{Body, Clock, Env, FetchError, FetchRequest, Fetcher, Response, ResponseHead, Spawner};
+use crawlscope::env::{Body, Clock, Env, FetchError, FetchRequest, Fetcher, Hop, Response, ResponseHead, Spawner};
 use crawlscope::{Crawl, Options, Report};
 use futures::executor::{LocalPool, LocalSpawner};
 use futures::future::LocalBoxFuture;
@@ -22,6 +24,10 @@ use std::task::{Context, Poll, Waker};
 
 /// The origin the in-memory site answers on.
 pub const ORIGIN: &str = "http://127.0.0.1:8081";
+/// The same site on an origin that sends no CORS headers: a browser
+/// `fetch` of it fails with the opaque `TypeError`, a `no-cors` probe gets
+/// an opaque answer, and the local proxy reads it like any other site.
+pub const NO_CORS_ORIGIN: &str = "http://127.0.0.1:8082";
 
 // ---------------------------------------------------------------- clock
 
@@ -133,6 +139,10 @@ pub struct SiteFetcher {
     hits: RefCell<HashMap<String, u64>>,
     /// Replaces the site's `/robots.txt` answer: (status, body).
     pub robots: RefCell<Option<(u16, String)>>,
+    /// `no-cors` probes per URL.
+    pub probes: RefCell<HashMap<String, usize>>,
+    /// Requests that came through the local proxy.
+    pub proxied: Cell<usize>,
 }
 
 impl SiteFetcher {
@@ -154,94 +164,160 @@ impl Drop for Counted {
 #[derive(Clone)]
 pub struct SharedFetcher(pub Rc<SiteFetcher>);
 
+/// How a request reaches the site.
+#[derive(Clone, Copy, PartialEq)]
+enum Via {
+    /// Browser `fetch` from the page: CORS applies, redirect hops are hidden.
+    Browser,
+    /// The local proxy: no CORS, every hop seen, `max_redirect` exact.
+    Proxy,
+}
+
 impl Fetcher for SharedFetcher {
     fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<Response, FetchError>> {
+        Box::pin(serve(self.0.clone(), request, Via::Browser))
+    }
+
+    /// An opaque answer comes from any origin that answers at all; on the
+    /// CORS-enabled origin a probe never happens (nothing fails there with
+    /// a network error but dropped connections, which answer nothing).
+    fn probe_no_cors(&self, url: String) -> LocalBoxFuture<'static, bool> {
         let me = self.0.clone();
         Box::pin(async move {
-            me.in_flight.set(me.in_flight.get() + 1);
-            me.peak.set(me.peak.get().max(me.in_flight.get()));
-            let counted = Counted(me.clone());
-            *me.requests.borrow_mut().entry(request.url.clone()).or_default() += 1;
-            let failing = {
-                let mut drops = me.drop_connection.borrow_mut();
-                match drops.get_mut(&request.url) {
-                    Some(n) if *n > 0 => {
-                        *n -= 1;
-                        true
-                    }
-                    _ => false,
-                }
-            };
-            if failing {
-                me.clock.sleep(1.0).await;
-                return Err(FetchError::Network("Failed to fetch".into()));
-            }
-            let mut url = request.url.clone();
-            for hop in 0..=20 {
-                // Every http host serves the site (so redirects off the host
-                // can be followed); only ORIGIN counts requests by its paths.
-                let Some(path) = url.strip_prefix(ORIGIN).or_else(|| other_host_path(&url)) else {
-                    return Err(FetchError::Network("Failed to fetch".into()));
-                };
-                let (site, rest) = match Site::route(path, &me.defaults) {
-                    Ok(found) => found,
-                    Err(_) => return Err(FetchError::Network("Failed to fetch".into())),
-                };
-                let nth = {
-                    let mut hits = me.hits.borrow_mut();
-                    let count = hits.entry(path.to_string()).or_insert(0);
-                    *count += 1;
-                    *count - 1
-                };
-                let mut response = site.respond_nth(&rest, nth);
-                if path == "/robots.txt" {
-                    if let Some((status, body)) = me.robots.borrow().clone() {
-                        response.status = status;
-                        response.body = body.into_bytes();
-                    }
-                }
-                me.clock.sleep(response.latency_ms as f64).await;
-                if response.drop_connection {
-                    return Err(FetchError::Network("Failed to fetch".into()));
-                }
-                if let (300..=399, Some(location)) = (response.status, &response.location) {
-                    if !request.follow_redirects {
-                        // redirect: "error"
-                        return Err(FetchError::Network("Failed to fetch".into()));
-                    }
-                    url = if location.starts_with('/') { format!("{ORIGIN}{location}") } else { location.clone() };
-                    continue;
-                }
-                let length = response.body.len().to_string();
-                let mut headers =
-                    vec![("content-type".into(), response.content_type), ("content-length".into(), length)];
-                // The test server lists Retry-After in Access-Control-Expose-Headers.
-                if let Some(seconds) = response.retry_after {
-                    headers.push(("retry-after".into(), seconds.to_string()));
-                }
-                let head = ResponseHead { url, redirected: hop > 0, status: response.status, headers };
-                let mut bytes = response.body;
-                let cap = usize::try_from(request.max_body_bytes).unwrap_or(usize::MAX);
-                let truncated = bytes.len() > cap;
-                bytes.truncate(cap);
-                // The request stays in flight until its body has been read.
-                let body = Box::pin(async move {
-                    let _counted = counted;
-                    Ok(Body { bytes, truncated })
-                });
-                return Ok(Response { head, body });
-            }
-            // Chromium gives up after 20 hops with the same TypeError.
-            Err(FetchError::Network("Failed to fetch".into()))
+            *me.probes.borrow_mut().entry(url.clone()).or_default() += 1;
+            me.clock.sleep(1.0).await;
+            url.starts_with(NO_CORS_ORIGIN) && me.drop_connection.borrow().get(&url).is_none_or(|n| *n == 0)
         })
     }
 }
 
-/// The path of an http URL on a host other than ORIGIN.
-fn other_host_path(url: &str) -> Option<&str> {
+/// The site as the local proxy fetches it (see `testsite/src/proxy.rs`).
+#[derive(Clone)]
+pub struct ProxyFetcher(pub Rc<SiteFetcher>);
+
+impl Fetcher for ProxyFetcher {
+    fn fetch(&self, request: FetchRequest) -> LocalBoxFuture<'static, Result<Response, FetchError>> {
+        Box::pin(serve(self.0.clone(), request, Via::Proxy))
+    }
+}
+
+async fn serve(me: Rc<SiteFetcher>, request: FetchRequest, via: Via) -> Result<Response, FetchError> {
+    me.in_flight.set(me.in_flight.get() + 1);
+    me.peak.set(me.peak.get().max(me.in_flight.get()));
+    let counted = Counted(me.clone());
+    *me.requests.borrow_mut().entry(request.url.clone()).or_default() += 1;
+    if via == Via::Proxy {
+        me.proxied.set(me.proxied.get() + 1);
+    }
+    let failing = {
+        let mut drops = me.drop_connection.borrow_mut();
+        match drops.get_mut(&request.url) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
+    };
+    let network_error = || match via {
+        Via::Browser => FetchError::Network("Failed to fetch".into()),
+        Via::Proxy => FetchError::Proxy("upstream: connection closed before a response".into()),
+    };
+    if failing {
+        me.clock.sleep(1.0).await;
+        return Err(network_error());
+    }
+    let mut url = request.url.clone();
+    let mut hops: Vec<Hop> = Vec::new();
+    for hop in 0..=20 {
+        let Some((origin, path)) = split_origin(&url) else {
+            return Err(network_error());
+        };
+        let mut response = if let Some(n) = path.strip_prefix("/__hops/") {
+            // testsite's redirect chain: /__hops/N → /__hops/N-1 → … → /__hops/0
+            hops_page(n).ok_or_else(network_error)?
+        } else {
+            let (site, rest) = Site::route(path, &me.defaults).map_err(|_| network_error())?;
+            let nth = {
+                let mut hits = me.hits.borrow_mut();
+                let count = hits.entry(path.to_string()).or_insert(0);
+                *count += 1;
+                *count - 1
+            };
+            site.respond_nth(&rest, nth)
+        };
+        if path == "/robots.txt" {
+            if let Some((status, body)) = me.robots.borrow().clone() {
+                response.status = status;
+                response.body = body.into_bytes();
+            }
+        }
+        me.clock.sleep(response.latency_ms as f64).await;
+        if response.drop_connection {
+            return Err(network_error());
+        }
+        if via == Via::Browser && origin == NO_CORS_ORIGIN {
+            // The server answered, without Access-Control-Allow-Origin: the
+            // browser shows the page nothing but the same TypeError.
+            return Err(FetchError::Network("Failed to fetch".into()));
+        }
+        if let (300..=399, Some(location)) = (response.status, &response.location) {
+            let next = if location.starts_with('/') { format!("{origin}{location}") } else { location.clone() };
+            let stop_here = match via {
+                Via::Browser if !request.follow_redirects => return Err(network_error()), // redirect: "error"
+                Via::Browser => false,
+                // The proxy hands back the response that needed one hop more.
+                Via::Proxy => hops.len() as u32 >= request.max_redirect,
+            };
+            if !stop_here {
+                hops.push(Hop { url: url.clone(), status: response.status, to: next.clone() });
+                url = next;
+                continue;
+            }
+        }
+        let length = response.body.len().to_string();
+        let mut headers = vec![("content-type".into(), response.content_type), ("content-length".into(), length)];
+        // The test server lists Retry-After in Access-Control-Expose-Headers.
+        if let Some(seconds) = response.retry_after {
+            headers.push(("retry-after".into(), seconds.to_string()));
+        }
+        let hops = if via == Via::Proxy { hops } else { Vec::new() };
+        let head = ResponseHead { url, redirected: hop > 0, status: response.status, headers, hops };
+        let mut bytes = response.body;
+        let cap = usize::try_from(request.max_body_bytes).unwrap_or(usize::MAX);
+        let truncated = bytes.len() > cap;
+        bytes.truncate(cap);
+        // The request stays in flight until its body has been read.
+        let body = Box::pin(async move {
+            let _counted = counted;
+            Ok(Body { bytes, truncated })
+        });
+        return Ok(Response { head, body });
+    }
+    // Chromium gives up after 20 hops with the same TypeError.
+    Err(network_error())
+}
+
+/// testsite's `/__hops/N`: a chain of N 302s ending on a small page.
+fn hops_page(n: &str) -> Option<sitegen::Response> {
+    let n: u32 = n.parse().ok()?;
+    Some(sitegen::Response {
+        status: if n == 0 { 200 } else { 302 },
+        content_type: "text/html; charset=utf-8".into(),
+        location: n.checked_sub(1).map(|m| format!("/__hops/{m}")),
+        retry_after: None,
+        drop_connection: false,
+        body: b"<!doctype html><title>a hop</title>".to_vec(),
+        latency_ms: 0,
+    })
+}
+
+/// An http URL's origin and path (with query).
+fn split_origin(url: &str) -> Option<(&str, &str)> {
     let rest = url.strip_prefix("http://")?;
     let slash = rest.find('/')?;
-    Some(&rest[slash..])
+    let cut = "http://".len() + slash;
+    Some((&url[..cut], &url[cut..]))
 }
 
 // ---------------------------------------------------------------- executor
@@ -275,6 +351,8 @@ impl Sim {
             drop_connection: RefCell::new(HashMap::new()),
             hits: RefCell::new(HashMap::new()),
             robots: RefCell::new(None),
+            probes: RefCell::new(HashMap::new()),
+            proxied: Cell::new(0),
         });
         Sim { pool: LocalPool::new(), clock, fetcher }
     }
@@ -284,6 +362,7 @@ impl Sim {
             fetcher: Rc::new(SharedFetcher(self.fetcher.clone())),
             clock: Rc::new(self.clock.clone()),
             spawner: Rc::new(PoolSpawner(self.pool.spawner())),
+            proxy: Some(Rc::new(ProxyFetcher(self.fetcher.clone()))),
         }
     }
 

@@ -2,13 +2,16 @@
 //!
 //! It serves the deterministic site of [`sitegen`] on its own origin, so the
 //! crawler running in a page makes real cross-origin requests with real
-//! latency, and it can serve the built playground (`dist/`) on a second origin.
+//! latency; the same site once more on an origin that sends no CORS headers
+//! (as most real sites), and it can serve the built playground (`dist/`) on
+//! another origin, with the local [`proxy`] the page can crawl through.
 //!
 //! It runs in a background thread with its own tokio runtime, so `xtask` (which
 //! is plain synchronous code) can start it for a test run and stop it by
 //! dropping the returned [`Running`].
 
 mod playground;
+pub mod proxy;
 mod site;
 
 use std::io;
@@ -33,6 +36,10 @@ pub struct Config {
     pub latency_ms: u64,
     /// Page count of the default site; variants set their own with `pages=`.
     pub pages: usize,
+    /// Port of the same site without CORS headers (0 picks a free one).
+    pub no_cors_site_port: u16,
+    /// How long the playground's proxy waits for an upstream answer.
+    pub proxy_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -44,6 +51,8 @@ impl Default for Config {
             dist: None,
             latency_ms: 100,
             pages: 30,
+            no_cors_site_port: 0,
+            proxy_timeout_ms: 30_000,
         }
     }
 }
@@ -53,6 +62,9 @@ impl Default for Config {
 pub struct Running {
     /// Base URL of the default site, with a trailing slash: `http://127.0.0.1:8081/`.
     pub site_url: String,
+    /// The same site without CORS headers: a browser page on another origin
+    /// cannot read it, except through the playground's proxy.
+    pub no_cors_site_url: String,
     /// Base URL of the playground, with a trailing slash, when `dist` was given.
     pub playground_url: Option<String>,
     stop: Option<oneshot::Sender<()>>,
@@ -66,6 +78,8 @@ pub struct Running {
 pub fn spawn(config: Config) -> io::Result<Running> {
     let site_listener = bind(config.host, config.site_port)?;
     let site_url = url_of(&site_listener)?;
+    let no_cors_listener = bind(config.host, config.no_cors_site_port)?;
+    let no_cors_site_url = url_of(&no_cors_listener)?;
     let playground_listener = match &config.dist {
         Some(dist) if !dist.is_dir() => {
             return Err(io::Error::new(
@@ -84,22 +98,34 @@ pub fn spawn(config: Config) -> io::Result<Running> {
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("testsite").enable_all().build()?;
     // Converting the listeners needs the runtime's reactor; doing it here lets
     // an error reach the caller instead of dying in the thread.
-    let (site_listener, playground_listener) = {
+    let (site_listener, no_cors_listener, playground_listener) = {
         let _reactor = runtime.enter();
         let site = tokio::net::TcpListener::from_std(site_listener)?;
+        let no_cors = tokio::net::TcpListener::from_std(no_cors_listener)?;
         let playground = playground_listener.map(tokio::net::TcpListener::from_std).transpose()?;
-        (site, playground)
+        (site, no_cors, playground)
     };
 
-    let site_app = site::router(site::App::new(&config, site_listener.local_addr()?));
-    let playground_app = match (&config.dist, &playground_url) {
-        (Some(dist), Some(_)) => Some(playground::router(dist.clone(), site_url.clone())),
+    let site_app = site::router(site::App::new(&config, site_listener.local_addr()?), true);
+    let no_cors_app = site::router(site::App::new(&config, no_cors_listener.local_addr()?), false);
+    let playground_app = match (&config.dist, &playground_listener) {
+        (Some(dist), Some(listener)) => {
+            let addr = listener.local_addr()?;
+            // A proxy reachable from the network would fetch for anyone: only on loopback.
+            let proxy = match addr.ip().is_loopback() {
+                true => Some(proxy::Proxy::new(addr, Duration::from_millis(config.proxy_timeout_ms))?),
+                false => None,
+            };
+            let sites = playground::Sites { site_url: site_url.clone(), no_cors_site_url: no_cors_site_url.clone() };
+            Some(playground::router(dist.clone(), sites, proxy))
+        }
         _ => None,
     };
 
     let (stop, stopped) = oneshot::channel::<()>();
     let thread = std::thread::Builder::new().name("testsite".into()).spawn(move || {
         runtime.spawn(serve(site_listener, site_app));
+        runtime.spawn(serve(no_cors_listener, no_cors_app));
         if let (Some(listener), Some(app)) = (playground_listener, playground_app) {
             runtime.spawn(serve(listener, app));
         }
@@ -110,7 +136,7 @@ pub fn spawn(config: Config) -> io::Result<Running> {
         runtime.shutdown_timeout(Duration::from_secs(1));
     })?;
 
-    Ok(Running { site_url, playground_url, stop: Some(stop), thread: Some(thread) })
+    Ok(Running { site_url, no_cors_site_url, playground_url, stop: Some(stop), thread: Some(thread) })
 }
 
 impl Running {

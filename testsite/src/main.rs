@@ -29,6 +29,9 @@ struct Args {
     /// Page count of the default site; variants set their own (`/s/pages=200/`).
     #[arg(long, default_value_t = 30)]
     pages: usize,
+    /// Port of the same site without CORS headers (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    no_cors_site_port: u16,
 }
 
 fn main() -> ExitCode {
@@ -40,6 +43,8 @@ fn main() -> ExitCode {
         dist: args.dist,
         latency_ms: args.latency_ms,
         pages: args.pages,
+        no_cors_site_port: args.no_cors_site_port,
+        ..testsite::Config::default()
     };
     let running = match testsite::spawn(config) {
         Ok(running) => running,
@@ -49,6 +54,7 @@ fn main() -> ExitCode {
         }
     };
     println!("site: {}", running.site_url);
+    println!("site without CORS headers: {}", running.no_cors_site_url);
     if let Some(url) = &running.playground_url {
         println!("playground: {url}");
     }

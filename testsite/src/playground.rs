@@ -1,6 +1,8 @@
 //! The playground origin: the built page from `dist/`, plus `config.json`
 //! telling the page where the test site is, so its root URL field starts out
-//! pointing at something crawlable.
+//! pointing at something crawlable, and where the local proxy is (with its
+//! token: only a page of this origin can read config.json), plus the proxy
+//! itself at `/__proxy` (see [`crate::proxy`]).
 
 use std::path::PathBuf;
 
@@ -9,13 +11,30 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::middleware::map_response;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{any, get};
+use std::sync::Arc;
+
+use crate::proxy::{Proxy, TOKEN_HEADER};
 use axum::Router;
 use tower_http::services::ServeDir;
 
-pub(crate) fn router(dist: PathBuf, site_url: String) -> Router {
-    let config = serde_json::json!({ "siteUrl": site_url }).to_string();
-    Router::new()
+/// The sites config.json names.
+pub(crate) struct Sites {
+    pub(crate) site_url: String,
+    pub(crate) no_cors_site_url: String,
+}
+
+pub(crate) fn router(dist: PathBuf, sites: Sites, proxy: Option<Arc<Proxy>>) -> Router {
+    let mut config = serde_json::json!({ "siteUrl": sites.site_url, "noCorsSiteUrl": sites.no_cors_site_url });
+    if let Some(proxy) = &proxy {
+        config["proxy"] = serde_json::json!({ "endpoint": "__proxy", "token": proxy.token, "header": TOKEN_HEADER });
+    }
+    let config = config.to_string();
+    let router = match proxy {
+        Some(proxy) => Router::new().route("/__proxy", any(crate::proxy::handle).with_state(proxy)),
+        None => Router::new(),
+    };
+    router
         .route(
             "/config.json",
             get(move || {

@@ -6,6 +6,8 @@
 //!   Tests use it to prove a stopped crawl leaves nothing running.
 //! - `GET /__expected?base=/s/…/` → the pages a crawl of that site must find,
 //!   as seen from the origin the request was sent to.
+//! - `GET /__hops/N` → a chain of N `302`s (`/__hops/N-1`, …) ending on a
+//!   small page at `/__hops/0`: for redirect limits (`maxRedirect`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -54,11 +56,19 @@ impl App {
     }
 }
 
-pub(crate) fn router(app: Arc<App>) -> Router {
+/// The site's router; `cors: false` serves it as most real sites are
+/// served, without any CORS header, so a page on another origin gets only
+/// the browser's opaque `TypeError` (and a `no-cors` probe an opaque answer).
+pub(crate) fn router(app: Arc<App>, cors: bool) -> Router {
     // One handler for every path and method: the site owns the whole URL space,
     // and routing by hand keeps OPTIONS, 404s and endpoints on the same path
     // through `allow_any_origin`.
-    Router::new().fallback(handle).with_state(app).layer(map_response(allow_any_origin))
+    let router = Router::new().fallback(handle).with_state(app);
+    if cors {
+        router.layer(map_response(allow_any_origin))
+    } else {
+        router
+    }
 }
 
 /// Counts a request as in flight for as long as its handler future lives.
@@ -96,6 +106,9 @@ async fn handle(State(app): State<Arc<App>>, method: Method, headers: HeaderMap,
         return response;
     }
 
+    if let Some(n) = uri.path().strip_prefix("/__hops/") {
+        return hops(n);
+    }
     let _in_flight = InFlight::enter(&app.in_flight);
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let (site, rest) = match Site::route(path, &app.defaults) {
@@ -136,6 +149,27 @@ async fn handle(State(app): State<Arc<App>>, method: Method, headers: HeaderMap,
     builder.body(Body::from(answer.body)).unwrap_or_else(|e| {
         text(StatusCode::INTERNAL_SERVER_ERROR, &format!("sitegen produced an invalid response: {e}"))
     })
+}
+
+fn hops(n: &str) -> Response {
+    match n.parse::<u32>() {
+        Ok(0) => {
+            let mut response = text(StatusCode::OK, "");
+            *response.body_mut() = Body::from("<!doctype html><title>the end of the chain</title>");
+            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            response
+        }
+        Ok(n) => {
+            let mut response = empty(StatusCode::FOUND);
+            let location = HeaderValue::from_str(&format!("/__hops/{}", n - 1));
+            // A number formats to ASCII digits: always a valid header value.
+            if let Ok(location) = location {
+                response.headers_mut().insert(LOCATION, location);
+            }
+            response
+        }
+        Err(_) => text(StatusCode::NOT_FOUND, "/__hops/N takes a whole number of hops"),
+    }
 }
 
 fn stats(app: &App) -> Response {

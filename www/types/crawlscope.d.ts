@@ -24,6 +24,19 @@ export interface CrawlOptions {
   backoffMs?: number;
   /** How long parsing runs before it yields to the event loop. */
   parseSliceMs?: number;
+  /**
+   * Send every request (robots.txt included) through the local proxy the page's server announces
+   * (`crawlscope.proxy`): sites without CORS headers become crawlable, redirect hops are seen, and
+   * `maxRedirect` holds exactly. Throws an Error naming `proxy` when none is announced.
+   */
+  proxy?: boolean;
+}
+
+/** One redirect hop, as the local proxy sees it: `url` answered `status` and pointed to `to`. */
+export interface RedirectHop {
+  url: string;
+  status: number;
+  to: string;
 }
 
 /** Thrown by start() for a bad option: `option` names it (`roots[1]`, `maxTasks`, …). */
@@ -51,6 +64,8 @@ export interface PageReport {
   encodingNote: string | null;
   canonical: string | null;
   skips: Record<string, number>;
+  /** Every redirect hop that led here, when they could be seen (through the local proxy). */
+  redirects: RedirectHop[];
 }
 
 export interface Report {
@@ -64,7 +79,7 @@ export interface Report {
   pausedMs: number;
   maxTasks: number;
   finished: boolean;
-  endReason: 'complete' | 'stopped' | 'maxPages' | null;
+  endReason: 'complete' | 'stopped' | 'maxPages' | 'rootsFailed' | null;
   skips: Record<string, number>;
   /** The seed crawler's text report. */
   text: string;
@@ -195,6 +210,8 @@ export interface CrawlscopeApi {
   stop(): void;
   onCurrent(listener: (view: CurrentView) => void): () => boolean;
   virtualSite: VirtualSite;
+  /** The local proxy config.json announced (`cargo xtask serve`), or null: `proxy: true` needs one. */
+  readonly proxy: { endpoint: string } | null;
   panicForTesting(message?: string): never;
 }
 

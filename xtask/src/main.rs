@@ -95,10 +95,11 @@ fn serve(port: u16, site_port: u16, profile: page::Profile) -> Result {
     };
     let running = testsite::spawn(config).map_err(|e| format!("cannot start the servers: {e}"))?;
     println!("site: {}", running.site_url);
+    println!("site without CORS headers: {}", running.no_cors_site_url);
     if let Some(url) = &running.playground_url {
-        println!("playground: {url}");
+        println!("playground: {url} (with a local proxy at {url}__proxy)");
     }
-    println!("Ctrl-C stops both.");
+    println!("Ctrl-C stops them.");
     running.block_until_ctrl_c().map_err(|e| format!("waiting for Ctrl-C: {e}"))
 }
 
