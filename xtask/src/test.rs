@@ -84,7 +84,7 @@ pub fn all() -> Result {
     for engine in Engine::ALL {
         layers.push((format!("wasm/{engine}"), Box::new(move |counts: &mut Counts| wasm(browsers, engine, counts))));
     }
-    layers.push(("e2e".into(), Box::new(e2e)));
+    layers.push(("e2e/chromium".into(), Box::new(e2e)));
     for engine in Engine::ALL {
         let layer = move |counts: &mut Counts| xbrowser(browsers, engine, counts);
         layers.push((format!("xbrowser/{engine}"), Box::new(layer)));
