@@ -65,8 +65,10 @@ impl Browsers {
         let first_line = |command: &mut Command| {
             probe(command).and_then(|out| out.lines().map(str::trim).find(|l| !l.is_empty()).map(String::from))
         };
-        let chromium = first_line(Command::new(CHROMIUM).arg("--version")).unwrap_or_else(|| "Chromium (version unknown)".into());
-        let firefox = first_line(Command::new(FIREFOX).arg("--version")).unwrap_or_else(|| "Firefox (version unknown)".into());
+        let chromium =
+            first_line(Command::new(CHROMIUM).arg("--version")).unwrap_or_else(|| "Chromium (version unknown)".into());
+        let firefox =
+            first_line(Command::new(FIREFOX).arg("--version")).unwrap_or_else(|| "Firefox (version unknown)".into());
         let gecko = first_line(Command::new(&geckodriver).arg("--version")).unwrap_or_default();
         // WebKitWebDriver and MiniBrowser print no version; the library's package has it.
         let webkit = first_line(Command::new("dpkg-query").args(["-W", "-f=${Version}\n", "libwebkit2gtk-4.1-0"]))

@@ -161,7 +161,9 @@ fn wasm(browsers: &Browsers, engine: Engine, counts: &mut Counts) -> Result {
     if ok {
         Ok(())
     } else {
-        Err(format!("the in-browser tests failed in {engine} (`cargo test --target wasm32-unknown-unknown --test web`)"))
+        Err(format!(
+            "the in-browser tests failed in {engine} (`cargo test --target wasm32-unknown-unknown --test web`)"
+        ))
     }
 }
 
@@ -243,7 +245,8 @@ fn xbrowser(browsers: &Browsers, engine: Engine, counts: &mut Counts) -> Result 
     let scratch = Scratch::new(&format!("xbrowser-{engine}"))?;
     let dir = root().join("tests/xbrowser");
     let tap = root().join("artifacts/xbrowser").join(format!("{engine}.tap"));
-    std::fs::create_dir_all(tap.parent().unwrap_or(&dir)).map_err(|e| format!("cannot create artifacts/xbrowser: {e}"))?;
+    std::fs::create_dir_all(tap.parent().unwrap_or(&dir))
+        .map_err(|e| format!("cannot create artifacts/xbrowser: {e}"))?;
     let _ = std::fs::remove_file(&tap);
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
@@ -266,7 +269,8 @@ fn xbrowser(browsers: &Browsers, engine: Engine, counts: &mut Counts) -> Result 
         .env("TMPDIR", &scratch.0);
     browsers.xbrowser_env(engine, &mut node);
     let ok = run_watching(&mut node, |_| {})?;
-    let report = std::fs::read_to_string(&tap).map_err(|e| format!("node --test wrote no TAP at {}: {e}", tap.display()))?;
+    let report =
+        std::fs::read_to_string(&tap).map_err(|e| format!("node --test wrote no TAP at {}: {e}", tap.display()))?;
     *counts = Counts::from_node_tap(&report)?;
     if ok {
         Ok(())
