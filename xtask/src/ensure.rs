@@ -1,6 +1,9 @@
 //! Installing what the tasks need when it is missing, and only then, so the
 //! same commands work on a fresh CI machine (Rust, node/npm, Python, apt) and
 //! cost nothing on a machine that already has everything.
+//!
+//! Browsers: Chromium, Firefox ESR and WebKitGTK (+ Xvfb) from Debian,
+//! geckodriver from crates.io. Nothing is downloaded from anywhere else.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,6 +13,12 @@ use crate::{root, Result};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const FIREFOX: &str = "/usr/bin/firefox-esr";
+pub const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
+pub const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+pub const XVFB: &str = "/usr/bin/Xvfb";
+/// The geckodriver the Firefox layers run, pinned so CI builds the same one.
+const GECKODRIVER_VERSION: &str = "0.37.1";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Puts cargo's install directory on PATH for this process and its children:
@@ -89,8 +98,30 @@ fn locked_version(lock: &str, name: &str) -> Option<String> {
 
 /// Chromium and its ChromeDriver from Debian, which both test layers drive.
 pub fn chromium() -> Result {
-    step("chromium + chromedriver");
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER].into_iter().filter(|path| !Path::new(path).exists()).collect();
+    apt_packages("chromium + chromedriver", &[CHROMIUM, CHROMEDRIVER], &["chromium", "chromium-driver"])
+}
+
+/// Firefox ESR from Debian. Its driver, geckodriver, comes from crates.io
+/// (see [`geckodriver`]): the npm package downloads a binary at run time.
+pub fn firefox() -> Result {
+    apt_packages("firefox-esr", &[FIREFOX], &["firefox-esr"])
+}
+
+/// WebKitGTK's WebDriver and its MiniBrowser from Debian, and Xvfb: the
+/// MiniBrowser has no headless mode, so it draws on a virtual X display.
+pub fn webkit() -> Result {
+    apt_packages(
+        "webkit2gtk-driver + MiniBrowser + xvfb",
+        &[WEBKIT_DRIVER, MINIBROWSER, XVFB],
+        &["webkit2gtk-driver", "xvfb"],
+    )
+}
+
+/// Installs Debian `packages` unless every one of `paths` exists. Only root
+/// may: anyone else is told the command to run.
+fn apt_packages(what: &str, paths: &[&str], packages: &[&str]) -> Result {
+    step(what);
+    let missing: Vec<&str> = paths.iter().copied().filter(|path| !Path::new(path).exists()).collect();
     if missing.is_empty() {
         println!("    already installed");
         return Ok(());
@@ -98,27 +129,70 @@ pub fn chromium() -> Result {
     let is_root = probe(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
     if !is_root {
         return Err(format!(
-            "{} missing: install Debian's `chromium` and `chromium-driver` packages \
-             (sudo apt-get install chromium chromium-driver), then rerun",
-            missing.join(" and ")
+            "{} missing: install Debian's {} (sudo apt-get install {}), then rerun",
+            missing.join(" and "),
+            packages.join(", "),
+            packages.join(" ")
         ));
     }
-    run(Command::new("apt-get").arg("update").env("DEBIAN_FRONTEND", "noninteractive"))?;
+    // The package lists of a fresh machine are empty; update them once per run.
+    static UPDATED: std::sync::Once = std::sync::Once::new();
+    let mut updated = Ok(());
+    UPDATED.call_once(|| updated = run(Command::new("apt-get").arg("update").env("DEBIAN_FRONTEND", "noninteractive")));
+    updated?;
     run(Command::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(packages)
         .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// geckodriver at [`GECKODRIVER_VERSION`], built from crates.io into cargo's
+/// bin directory (on PATH, see [`cargo_bin_on_path`]) unless one of that
+/// version is already on PATH. Returns its path.
+pub fn geckodriver() -> Result<PathBuf> {
+    step(&format!("geckodriver {GECKODRIVER_VERSION}"));
+    let wanted = format!("geckodriver {GECKODRIVER_VERSION}");
+    let found = || {
+        let path = find_on_path("geckodriver")?;
+        let version = probe(Command::new(&path).arg("--version"))?;
+        version.lines().next().is_some_and(|first| first.trim().starts_with(&wanted)).then_some(path)
+    };
+    if let Some(path) = found() {
+        println!("    already installed: {}", path.display());
+        return Ok(path);
+    }
+    println!("    installing from crates.io (about 1.5 min on 2 cores)");
+    run(Command::new("cargo").args(["install", "geckodriver", "--version", GECKODRIVER_VERSION, "--locked"]))?;
+    found().ok_or_else(|| format!("installed {wanted}, but no geckodriver of that version is on PATH: fix PATH"))
+}
+
+/// The first `name` in PATH's directories.
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
 }
 
 /// The Playwright test runner in tests/e2e/node_modules. Browsers are not
 /// downloaded: the tests drive Debian's Chromium.
 pub fn npm_deps() -> Result {
-    step("npm packages of tests/e2e");
-    let dir = root().join("tests/e2e");
+    npm_folder("tests/e2e", "@playwright/test")
+}
+
+/// selenium-webdriver in tests/xbrowser/node_modules, for the cross-browser
+/// scenarios. It only talks to drivers the tests start (no Selenium Manager).
+pub fn xbrowser_npm_deps() -> Result {
+    npm_folder("tests/xbrowser", "selenium-webdriver")
+}
+
+/// `npm ci` in `folder` unless `package` is installed and newer than the lockfile.
+fn npm_folder(folder: &str, package: &str) -> Result {
+    step(&format!("npm packages of {folder}"));
+    let dir = root().join(folder);
     let lock = dir.join("package-lock.json");
     // npm writes node_modules/.package-lock.json on every install: newer than
     // package.json and the lockfile means neither changed since.
     let installed = modified(&dir.join("node_modules/.package-lock.json"));
-    let up_to_date = dir.join("node_modules/@playwright/test").is_dir()
+    let up_to_date = dir.join("node_modules").join(package).is_dir()
         && installed.is_some()
         && installed >= modified(&lock)
         && installed >= modified(&dir.join("package.json"));

@@ -6,10 +6,12 @@
 mod bench;
 mod cmd;
 mod dwarf;
+mod engines;
 mod ensure;
 mod page;
 mod size;
 mod test;
+mod xvfb;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,7 +48,7 @@ enum Task {
         #[arg(long)]
         debug: bool,
     },
-    /// Run every test layer (native, wasm in Chromium, end-to-end with Playwright).
+    /// Run every test layer (native; wasm, and core flows, in Chromium, Firefox and WebKit; Playwright e2e in Chromium).
     Test,
     /// Build for release and print gzip -9 bytes: each file, before Play, after the first crawl starts, in all.
     Size,

@@ -1,18 +1,26 @@
 //! `cargo xtask test`: every test layer, each against a fresh test server.
 //!
 //! 1. native: `cargo test --workspace` on the host.
-//! 2. wasm: the crawler's `tests/web.rs` in headless Chromium, crawling the
-//!    test site for real.
-//! 3. e2e: Playwright drives the built playground against the test site.
+//! 2. wasm/<engine>: the crawler's `tests/web.rs` in Chromium, Firefox and
+//!    WebKit, crawling the test site for real (wasm-bindgen-test-runner
+//!    drives each browser through its WebDriver).
+//! 3. e2e: Playwright drives the built playground in Chromium: every flow in
+//!    detail, and what only Chromium has (DevTools protocol, Performance panel).
+//! 4. xbrowser/<engine>: the playground's core flows over plain WebDriver
+//!    (selenium-webdriver, `node --test`) in all three engines; see
+//!    [`crate::engines`].
+//! 5. debug: the debug build keeps the DWARF that names our sources.
 //!
 //! A layer fails when its runner fails, reports a failed test, or ran no test
 //! at all (a runner that silently skipped everything must not look green).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use crate::cmd::{run_watching, step};
-use crate::ensure::{self, CHROMEDRIVER};
+use crate::engines::{Browsers, Engine};
+use crate::ensure;
 use crate::page::{self, Profile};
 use crate::{root, target_dir, Result};
 
@@ -33,6 +41,18 @@ impl Counts {
         self.passed += number_before(result, " passed");
         self.failed += number_before(result, " failed");
     }
+
+    /// Counts from the totals at the end of a TAP stream from `node --test`
+    /// (`# pass 9`, `# fail 0`, `# cancelled 0`): a cancelled test (its
+    /// file crashed or timed out) is a failed one.
+    fn from_node_tap(tap: &str) -> Result<Counts> {
+        let total = |label: &str| {
+            tap.lines().rev().find_map(|line| line.strip_prefix(&format!("# {label} "))?.trim().parse::<u64>().ok())
+        };
+        let passed = total("pass").ok_or("no `# pass N` line in the TAP report")?;
+        let failed = total("fail").unwrap_or(0) + total("cancelled").unwrap_or(0);
+        Ok(Counts { passed, failed })
+    }
 }
 
 /// The number just before `label` in `text`, or 0.
@@ -43,7 +63,7 @@ fn number_before(text: &str, label: &str) -> u64 {
     text[..end].rsplit(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 
-type Layer = fn(&mut Counts) -> Result;
+type Layer<'a> = Box<dyn Fn(&mut Counts) -> Result + 'a>;
 
 pub fn all() -> Result {
     // Install everything up front: a missing tool should fail in seconds,
@@ -51,12 +71,30 @@ pub fn all() -> Result {
     ensure::wasm_target()?;
     ensure::wasm_bindgen()?;
     ensure::chromium()?;
+    ensure::firefox()?;
+    ensure::webkit()?;
+    let geckodriver = ensure::geckodriver()?;
     ensure::npm_deps()?;
+    ensure::xbrowser_npm_deps()?;
+    // One virtual display for every WebKit run, stopped (by PID) when this returns.
+    let browsers = Browsers::start(geckodriver)?;
+    let browsers = &browsers;
 
-    let layers: [(&str, Layer); 4] = [("native", native), ("wasm", wasm), ("e2e", e2e), ("debug", debug_build)];
+    let mut layers: Vec<(String, Layer)> = vec![("native".into(), Box::new(native))];
+    for engine in Engine::ALL {
+        layers.push((format!("wasm/{engine}"), Box::new(move |counts: &mut Counts| wasm(browsers, engine, counts))));
+    }
+    layers.push(("e2e/chromium".into(), Box::new(e2e)));
+    for engine in Engine::ALL {
+        let layer = move |counts: &mut Counts| xbrowser(browsers, engine, counts);
+        layers.push((format!("xbrowser/{engine}"), Box::new(layer)));
+    }
+    layers.push(("debug".into(), Box::new(debug_build)));
+
     let mut outcomes = Vec::new();
-    for (name, layer) in layers {
+    for (name, layer) in &layers {
         step(&format!("test layer: {name}"));
+        let started = std::time::Instant::now();
         let mut counts = Counts::default();
         let problem = match layer(&mut counts) {
             Err(message) => Some(message),
@@ -64,14 +102,15 @@ pub fn all() -> Result {
             Ok(()) if counts.passed == 0 => Some("ran no tests".to_string()),
             Ok(()) => None,
         };
-        outcomes.push((name, counts, problem));
+        outcomes.push((name, counts, problem, started.elapsed()));
     }
 
     step("summary");
     let (mut passed, mut failed) = (0, 0);
-    for (name, counts, problem) in &outcomes {
+    for (name, counts, problem, took) in &outcomes {
         let verdict = problem.as_deref().map(|p| format!("  FAILED: {p}")).unwrap_or_default();
-        println!("    {name:<7} {} passed, {} failed{verdict}", counts.passed, counts.failed);
+        let secs = took.as_secs();
+        println!("    {name:<17} {} passed, {} failed  ({secs} s){verdict}", counts.passed, counts.failed);
         passed += counts.passed;
         // A layer that broke without reporting a failed test (build error,
         // crash, no tests) still counts as one failure in the total.
@@ -96,28 +135,35 @@ fn native(counts: &mut Counts) -> Result {
     }
 }
 
-fn wasm(counts: &mut Counts) -> Result {
+/// `tests/web.rs` in one engine. wasm-bindgen-test-runner picks its driver
+/// from the first of GECKODRIVER, SAFARIDRIVER, CHROMEDRIVER that is set, so
+/// exactly one is (see [`Browsers::wasm_env`]); it bounds session creation
+/// itself (60 s), which matters for WebKit without a display.
+fn wasm(browsers: &Browsers, engine: Engine, counts: &mut Counts) -> Result {
     if !root().join("tests/web.rs").is_file() {
         return Err("tests/web.rs is missing: the crawler has no in-browser tests to run".to_string());
     }
+    println!("    engine: {}", browsers.describe(engine));
     let server = start_server(None)?;
-    let scratch = Scratch::new("wasm")?;
+    let scratch = Scratch::new(&format!("wasm-{engine}"))?;
     let mut cargo = Command::new("cargo");
     cargo
         .args(["test", "-p", "crawlscope", "--target", "wasm32-unknown-unknown", "--test", "web"])
         .current_dir(root())
-        .env("CHROMEDRIVER", CHROMEDRIVER)
         // Read by the test at compile time (`option_env!`): a wasm test in the
         // browser cannot see this process's environment.
         .env("CRAWLSCOPE_TEST_SITE", &server.site_url)
         .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
         // Each browser run leaves a ~22 MB profile in TMPDIR.
         .env("TMPDIR", &scratch.0);
+    browsers.wasm_env(engine, &mut cargo);
     let ok = run_watching(&mut cargo, |line| counts.add_libtest_line(line))?;
     if ok {
         Ok(())
     } else {
-        Err("the in-browser tests failed (`cargo test --target wasm32-unknown-unknown --test web`)".to_string())
+        Err(format!(
+            "the in-browser tests failed in {engine} (`cargo test --target wasm32-unknown-unknown --test web`)"
+        ))
     }
 }
 
@@ -161,7 +207,7 @@ fn debug_build(counts: &mut Counts) -> Result {
 }
 
 fn e2e(counts: &mut Counts) -> Result {
-    page::build(Profile::Release)?;
+    built_dist()?;
     let server = start_server(Some(page::dist_dir()))?;
     let playground_url = server.playground_url.clone().ok_or("the playground did not start")?;
     let scratch = Scratch::new("e2e")?;
@@ -186,6 +232,57 @@ fn e2e(counts: &mut Counts) -> Result {
     } else {
         Err("`npx playwright test` failed".to_string())
     }
+}
+
+/// The playground's core flows (tests/xbrowser/*.test.js) in one engine.
+/// `node --test` prints its spec report and writes TAP to
+/// artifacts/xbrowser/<engine>.tap, whose totals are counted.
+fn xbrowser(browsers: &Browsers, engine: Engine, counts: &mut Counts) -> Result {
+    built_dist()?;
+    println!("    engine: {}", browsers.describe(engine));
+    let server = start_server(Some(page::dist_dir()))?;
+    let playground_url = server.playground_url.clone().ok_or("the playground did not start")?;
+    let scratch = Scratch::new(&format!("xbrowser-{engine}"))?;
+    let dir = root().join("tests/xbrowser");
+    let tap = root().join("artifacts/xbrowser").join(format!("{engine}.tap"));
+    std::fs::create_dir_all(tap.parent().unwrap_or(&dir))
+        .map_err(|e| format!("cannot create artifacts/xbrowser: {e}"))?;
+    let _ = std::fs::remove_file(&tap);
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".test.js"))
+        .collect();
+    files.sort();
+
+    // `timeout` bounds the whole run and stops node's process group (and
+    // the drivers it started) if a browser hangs where the tests cannot see it.
+    let mut node = Command::new("timeout");
+    node.args(["--kill-after=10", "600", "node", "--test", "--test-concurrency=1", "--test-timeout=120000"])
+        .args(["--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap"])
+        .arg(format!("--test-reporter-destination={}", tap.display()))
+        .args(&files)
+        .current_dir(&dir)
+        .env("PLAYGROUND_URL", &playground_url)
+        .env("SITE_URL", &server.site_url)
+        .env("TMPDIR", &scratch.0);
+    browsers.xbrowser_env(engine, &mut node);
+    let ok = run_watching(&mut node, |_| {})?;
+    let report =
+        std::fs::read_to_string(&tap).map_err(|e| format!("node --test wrote no TAP at {}: {e}", tap.display()))?;
+    *counts = Counts::from_node_tap(&report)?;
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`node --test` failed in {engine}"))
+    }
+}
+
+/// dist/ built for release once per `cargo xtask test`, by whichever layer needs it first.
+fn built_dist() -> Result {
+    static BUILT: OnceLock<Result> = OnceLock::new();
+    BUILT.get_or_init(|| page::build(Profile::Release)).clone()
 }
 
 /// Counts from Playwright's JSON report: `stats.expected` passed,
@@ -251,6 +348,18 @@ mod tests {
             counts.add_libtest_line(line);
         }
         assert_eq!(counts, Counts { passed: 15, failed: 2 });
+    }
+
+    #[test]
+    fn node_tap_totals_count_cancelled_as_failed() {
+        let tap = "TAP version 13\n# Subtest: playground\nok 1 - playground\n1..1\n# tests 5\n# suites 1\n\
+                   # pass 4\n# fail 0\n# cancelled 1\n# skipped 0\n# todo 0\n# duration_ms 1234.5\n";
+        assert_eq!(Counts::from_node_tap(tap), Ok(Counts { passed: 4, failed: 1 }));
+    }
+
+    #[test]
+    fn node_tap_without_totals_is_an_error() {
+        assert!(Counts::from_node_tap("TAP version 13\n").is_err());
     }
 
     #[test]
