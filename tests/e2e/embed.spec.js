@@ -117,7 +117,7 @@ test('a recorded log replays from trace= at step=', async ({ page, browser }) =>
 test('two <crawl-scope> elements on one page crawl independently and their events bubble', async ({ page }) => {
   const tag = (attrs) => `<crawl-scope ${attrs}></crawl-scope>`;
   const html = `<!doctype html><meta charset="utf-8"><title>A tutorial</title>
-    <script type="module" src="crawlscope/www/crawl-scope.js"></script>
+    <script type="module" src="crawlscope/www/embed/crawl-scope.js"></script>
     <article><h1>Async crawling</h1>
       ${tag('id="a" site="virtual" pages="6" latency="10" max-tasks="2" autoplay height="360"')}
       ${tag('id="b" site="virtual" pages="9" latency="10" max-tasks="1" autoplay speed="max" height="360"')}
@@ -267,7 +267,7 @@ test.describe('each scene fits its frame', () => {
       else await page.waitForTimeout(1500);
       expect(await innerScrollers(page)).toEqual([]);
       if (scene === 'step') await page.screenshot({ path: testInfo.outputPath('step-720x520.png') });
-      const heights = await page.evaluate(async () => (await import('./www/embed-config.js')).SCENE_HEIGHTS);
+      const heights = await page.evaluate(async () => (await import('./www/embed/embed-config.js')).SCENE_HEIGHTS);
       await page.setViewportSize({ width: 720, height: heights[scene] });
       const overflow = await page.evaluate(() => document.scrollingElement.scrollHeight - innerHeight);
       console.log(`figure: ${scene} at 720 px wide needs ${heights[scene] + overflow} px; the copied tag gives ${heights[scene]}`);

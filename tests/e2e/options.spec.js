@@ -73,7 +73,7 @@ test('several_roots_separated_by_white_space_are_all_crawled', async ({ page }) 
 
   // A line splits at spaces only when every word looks like a URL: a stray space is an error, not three hosts.
   const parsed = await page.evaluate(async () => {
-    const { parseRoots } = await import('./www/options.js');
+    const { parseRoots } = await import('./www/page/options.js');
     return ['not a url', 'a.example b.example\n\nlocalhost:8080/', 'example.com /path'].map(parseRoots);
   });
   expect(parsed).toEqual([['not a url'], ['a.example', 'b.example', 'localhost:8080/'], ['example.com /path']]);
@@ -140,7 +140,7 @@ test('the_report_downloads_as_json_csv_and_text', async ({ page }) => {
 
   // Quoting and the spreadsheet formula guard, on the exporter itself.
   const fields = await page.evaluate(async () => {
-    const { csvField } = await import('./www/export.js');
+    const { csvField } = await import('./www/api/export.js');
     return ['=HYPERLINK("x")', '+1', '-1', '@SUM(A1)', 'a,b', 'say "hi"', 'two\nlines', 'plain'].map(csvField);
   });
   expect(fields).toEqual([`"'=HYPERLINK(""x"")"`, "'+1", "'-1", "'@SUM(A1)", '"a,b"', '"say ""hi"""', '"two\nlines"',

@@ -58,7 +58,7 @@ describe('embed', () => {
   it('crawl_scope_elements_crawl_independently_and_their_events_bubble', async () => {
     const tag = (attrs) => `<crawl-scope ${attrs}></crawl-scope>`;
     const tutorial = host.page('/tutorial.html', `<!doctype html><meta charset="utf-8"><title>A tutorial</title>
-      <script type="module" src="${PREFIX}www/crawl-scope.js"></script>
+      <script type="module" src="${PREFIX}www/embed/crawl-scope.js"></script>
       <article><h1>Async crawling</h1>
         ${tag('id="a" site="virtual" pages="5" latency="10" max-tasks="2" autoplay height="360"')}
         ${tag('id="b" site="virtual" pages="3" latency="10" max-tasks="1" autoplay speed="max" height="360"')}

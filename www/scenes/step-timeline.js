@@ -4,7 +4,7 @@
 // after it parked — what made it ready. The supervisor's polls are side notes.
 
 import { el, shortUrl } from './dom.js';
-import { awaitName } from '../stepping.js';
+import { awaitName } from '../stepping/stepping.js';
 
 /** Where a task parks, in words: the page's names, and two it does not have. */
 export const parkText = (point) => ({ yield: 'yield (setTimeout 0: the page gets a turn)',

@@ -8,7 +8,7 @@ import { peerCrawl } from './peer-crawler.js';
 // The shipped build (dist/ copied alongside), or the one without event log.
 const build = new URLSearchParams(location.search).get('build') === 'nolog' ? '../nolog' : '..';
 const wasm = await import(`${build}/pkg/crawlscope.js`);
-const { load } = await import(`${build}/www/crawlscope.js`);
+const { load } = await import(`${build}/www/api/crawlscope.js`);
 const api = await load(); // runs the module's init(); `wasm` shares that instance
 
 const utf8 = new TextEncoder();

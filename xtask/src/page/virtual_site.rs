@@ -1,6 +1,6 @@
 //! The virtual site's part of dist/: the service worker and the site it answers.
 //!
-//! * `dist/sw.js` — moved from `dist/www/` to the root, because a service
+//! * `dist/sw.js` — moved from `dist/www/site/` to the root, because a service
 //!   worker controls only pages at or below its own directory, and the pages
 //!   (`index.html`, `embed.html`) are at the root;
 //! * `dist/pkg-site/` — the `sitegen-worker` crate compiled to wasm, with
@@ -31,7 +31,7 @@ pub fn build(dist: &Path) -> Result {
     bindgen.args(["--target", "no-modules", "--no-typescript", "--out-dir"]).arg(dist.join("pkg-site")).arg(&wasm);
     run(&mut bindgen)?;
 
-    let (from, to) = (dist.join("www").join("sw.js"), dist.join("sw.js"));
+    let (from, to) = (dist.join("www").join("site").join("sw.js"), dist.join("sw.js"));
     // A rename, not a copy: one sw.js in dist/, the one that can control the pages.
     std::fs::rename(&from, &to).map_err(|e| format!("cannot move {} to {}: {e}", from.display(), to.display()))
 }

@@ -1,9 +1,9 @@
 // The full page's links to the embed: "Copy embed code" for the current
 // settings, and the scene selector (the same scenes embed.html#scene= shows).
 
-import { KEYS, toFragment, iframeTag, siteVariant, SCENE_HEIGHTS } from './embed-config.js';
+import { KEYS, toFragment, iframeTag, siteVariant, SCENE_HEIGHTS } from '../embed/embed-config.js';
 import { readForm } from './options.js';
-import { mountScene } from './scenes/index.js';
+import { mountScene } from '../scenes/index.js';
 
 const $ = (id) => document.getElementById(id);
 

@@ -9,7 +9,8 @@
 // Crawled text (URLs, content types, errors) only reaches the DOM through
 // textContent or a checked href, never as HTML.
 
-import { categoryOf } from './model.js';
+import { categoryOf } from '../picture/model.js';
+import { setText, isWebUrl } from '../dom.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,13 +43,6 @@ const OVERSCAN = 20;
 /** Every row is this tall (two lines), so a row's position is its index times this. */
 export const ROW_HEIGHT = 46;
 
-export function isWebUrl(text) {
-  try { return ['http:', 'https:'].includes(new URL(text).protocol); } catch { return false; }
-}
-
-export function setText(el, text) {
-  if (el && el.textContent !== text) el.textContent = text;
-}
 
 /** Sort keys by column. */
 const SORTS = {

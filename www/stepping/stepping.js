@@ -2,8 +2,8 @@
 // of what each step did; record (download) and replay (load, scrub, step
 // back and forth, #step=N and #trace=<url> in the URL).
 
-import { setText } from './table.js';
-import { saveFile, fileName } from './export.js';
+import { setText } from '../dom.js';
+import { saveFile, fileName } from '../api/export.js';
 import { awaitLink, causeName, summarisePoll, openGlossary } from './words.js';
 
 const $ = (id) => document.getElementById(id);

@@ -8,14 +8,14 @@
 // the whole-crawl Report while a crawl runs. Crawled text only ever reaches
 // the DOM as text (see table.js).
 
-import { load } from './crawlscope.js';
+import { load } from '../api/crawlscope.js';
 import { ResultsTable, renderCounters } from './table.js';
-import { Controls } from './stepping.js';
+import { Controls } from '../stepping/stepping.js';
 import { readForm, clearErrors, showError, countSet, wireForm, parseRoots } from './options.js';
-import { saveFile, fileName, reportCsv, MAX_REPORT_BYTES } from './export.js';
-import { Picture } from './picture.js';
+import { saveFile, fileName, reportCsv, MAX_REPORT_BYTES } from '../api/export.js';
+import { Picture } from '../picture/picture.js';
 import { wireCopyEmbed, wireScenes } from './page-embed.js';
-import { nativeSiteUrl } from './embed-config.js';
+import { nativeSiteUrl } from '../embed/embed-config.js';
 import { wireCorsNote } from './cors-note.js';
 
 const $ = (id) => document.getElementById(id);

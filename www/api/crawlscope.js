@@ -3,11 +3,11 @@
 // Data crosses the wasm boundary as JSON text, so what a caller gets back is
 // plain objects that survive the crawl (and structuredClone, and devtools).
 
-import init, { startCrawl, openReplay, panicForTesting } from '../pkg/crawlscope.js';
+import init, { startCrawl, openReplay, panicForTesting } from '../../pkg/crawlscope.js';
 import { normaliseReport } from './export.js';
 import {
   VIRTUAL_ORIGIN, currentLabel, SIMULATED, virtualRoot, isVirtual, ensureVirtualSite, virtualSiteReady, trackVirtualCrawl,
-} from './virtualsite.js';
+} from '../site/virtualsite.js';
 
 /** Wrap a wasm CrawlHandle into the documented handle object. */
 function wrapCrawl(handle, options) {

@@ -11,8 +11,8 @@ import { CrawlModel, STATES } from './model.js';
 import { TaskGraph, SMALL } from './graph.js';
 import { Lanes } from './lanes.js';
 import { Devtools } from './devtools.js';
-import { awaitName, causeName } from './stepping.js';
-import { isWebUrl } from './table.js';
+import { awaitName, causeName } from '../stepping/stepping.js';
+import { isWebUrl } from '../dom.js';
 
 const $ = (id) => document.getElementById(id);
 

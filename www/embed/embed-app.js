@@ -4,12 +4,12 @@
 // Imported only when the reader presses Play (or with autoplay=1), so the
 // wasm and everything below stay off the wire until then.
 
-import { load } from './crawlscope.js';
-import { Picture } from './picture.js';
-import { Controls, describePoll } from './stepping.js';
-import { setText } from './table.js';
+import { load } from '../api/crawlscope.js';
+import { Picture } from '../picture/picture.js';
+import { Controls, describePoll } from '../stepping/stepping.js';
+import { setText } from '../dom.js';
 import { crawlOptions, siteVariant, nativeSiteUrl } from './embed-config.js';
-import { mountScene } from './scenes/index.js';
+import { mountScene } from '../scenes/index.js';
 
 const $ = (id) => document.getElementById(id);
 

@@ -17,7 +17,7 @@
 
 import { KEYS, attributeName, keyOfAttribute, toFragment, iframeTag } from './embed-config.js';
 
-const EMBED_URL = new URL('../embed.html', import.meta.url).href;
+const EMBED_URL = new URL('../../embed.html', import.meta.url).href;
 const EVENT_TYPES = ['step', 'done', 'error'];
 
 export class CrawlScopeElement extends HTMLElement {

@@ -34,7 +34,7 @@ export function currentLabel() {
  * above this module (www/). Resolving against this module, not the page,
  * finds it whichever page imports us.
  */
-const WORKER_URL = new URL('../sw.js', import.meta.url);
+const WORKER_URL = new URL('../../sw.js', import.meta.url);
 /** The worker's scope: its own directory, the widest a worker may claim. */
 const SCOPE = new URL('./', WORKER_URL);
 /** How long to wait for the worker to install, activate and claim the page. */
