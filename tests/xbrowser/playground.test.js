@@ -29,7 +29,7 @@ describe('playground', () => {
       assert.equal(found.find((r) => r.url === want.url)?.status, String(want.status), want.url);
     }
     assert.equal(await counter(d, 'inflight'), 0);
-    assert.equal((await counter(d, 'done')) + (await counter(d, 'failed')), found.length);
+    assert.equal((await counter(d, 'done')) + (await counter(d, 'httperror')) + (await counter(d, 'failed')), found.length);
     await screenshot(d, 'crawl');
   });
 

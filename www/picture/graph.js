@@ -449,12 +449,15 @@ export class TaskGraph {
     this.fold();
     const n = this.model.node(url);
     if (!n || n.idx < 0) return false;
+    // Select first: opening the detail beside the canvas narrows it, and the centre is the new one.
+    this.select(url);
+    this.size = null; // measured again, after that layout change (a user's action: one layout read)
     const { width, height } = this.cssSize();
     const p = this.layout.pos(n);
     const k = Math.max(this.view.k, 1.6);
     this.view = { x: width / 2 - p.x * k, y: height / 2 - p.y * k, k };
     this.fitted = true;
-    this.select(url);
+    this.draw(true);
     return true;
   }
 

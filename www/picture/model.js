@@ -71,7 +71,8 @@ const COUNTERS = ['queued', 'waiting', 'inFlight', 'done', 'httpError', 'failed'
 function newRow(url, depth, parent, seq) {
   return {
     url, aliases: [], status: null, contentType: null, encoding: null, encodingNote: null, size: null,
-    truncated: false, links: 0, newLinks: 0, canonical: null, skips: {}, error: null, tries: 0, depth, parent,
+    truncated: false, links: 0, newLinks: 0, canonical: null, skips: {}, redirects: [], error: null, tries: 0, depth,
+    parent,
     startMs: null, endMs: null, outcome: 'queued', order: seq, gone: false,
   };
 }
@@ -199,23 +200,31 @@ export class CrawlModel {
   }
 
   /** `from` was answered from `to`: ReportBuilder::redirect, in JS. */
-  redirectRow(from, to, coalesced, seq) {
+  redirectRow(from, to, coalesced, seq, hops = []) {
     const record = this.rowsByUrl.get(from);
     if (!record || record.url !== from) return;
     if (coalesced) {
       let target = this.rowsByUrl.get(to);
       if (!target || target.url !== to) {
-        target = { ...record, url: to, aliases: [...record.aliases], skips: { ...record.skips }, gone: false, order: seq };
+        target = { ...record, url: to, aliases: [...record.aliases], skips: { ...record.skips }, redirects: [],
+          gone: false, order: seq };
         this.addRow(target);
       }
-      this.updateRow(target, (r) => { r.aliases.push(from); });
+      this.updateRow(target, (r) => {
+        r.aliases.push(from);
+        r.redirects.push(...hops); // hop by hop, when the local proxy saw them
+      });
       this.counts[categoryOf(record)] -= 1;
       record.gone = true;
       this.goneRows += 1;
       this.changedRows.add(record);
       this.rowsByUrl.set(from, target);
     } else {
-      this.updateRow(record, (r) => { r.url = to; r.aliases.push(from); });
+      this.updateRow(record, (r) => {
+        r.redirects.push(...hops);
+        r.url = to;
+        r.aliases.push(from);
+      });
       this.rowsByUrl.set(to, record);
       // `from` keeps pointing at the record: later events that name it land there.
     }
@@ -295,7 +304,7 @@ export class CrawlModel {
           to.task = from?.task ?? null;
           if (to.task != null) this.taskUrl.set(to.task, e.to);
         }
-        this.redirectRow(e.from, e.to, e.coalesced, e.seq);
+        this.redirectRow(e.from, e.to, e.coalesced, e.seq, e.hops ?? []);
         break;
       }
       case 'linksFound':
@@ -359,7 +368,7 @@ export class CrawlModel {
         model.redirects.push({ from: alias, to: page.url });
       }
       const row = { ...newRow(page.url, page.depth, page.parent, i), ...page, links: page.links.length, order: i,
-        gone: false };
+        redirects: page.redirects ?? [], gone: false };
       model.addRow(row);
       for (const alias of page.aliases) model.rowsByUrl.set(alias, row);
     });
