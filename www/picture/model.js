@@ -126,6 +126,7 @@ export class CrawlModel {
     return this.nodes.get(url);
   }
 
+  /** The row of a URL (a redirected URL's row is its target's: later events that name it land there). */
   row(url) {
     return this.rowsByUrl.get(url);
   }
@@ -194,11 +195,6 @@ export class CrawlModel {
     this.changedRows.add(row);
   }
 
-  /** The row an event names (a redirected URL's events land on its target). */
-  rowOf(url) {
-    return this.rowsByUrl.get(url);
-  }
-
   /** `from` was answered from `to`: ReportBuilder::redirect, in JS. */
   redirectRow(from, to, coalesced, seq, hops = []) {
     const record = this.rowsByUrl.get(from);
@@ -263,11 +259,11 @@ export class CrawlModel {
       }
       case 'slotWait':
         this.setState(e.url, 'waiting');
-        this.updateRow(this.rowOf(e.url), (r) => { r.outcome = 'waiting'; });
+        this.updateRow(this.row(e.url), (r) => { r.outcome = 'waiting'; });
         break;
       case 'fetchStart':
         this.setState(e.url, 'fetching');
-        this.updateRow(this.rowOf(e.url), (r) => {
+        this.updateRow(this.row(e.url), (r) => {
           r.outcome = 'fetching';
           r.tries = e.attempt;
           r.startMs ??= t;
@@ -275,7 +271,7 @@ export class CrawlModel {
         break;
       case 'fetchEnd':
         this.setState(e.url, 'parsing');
-        this.updateRow(this.rowOf(e.url), (r) => {
+        this.updateRow(this.row(e.url), (r) => {
           r.endMs = t;
           const res = e.result ?? {};
           if (res.kind === 'response') {
@@ -288,7 +284,7 @@ export class CrawlModel {
         break;
       case 'retryScheduled':
         this.setState(e.url, 'waiting');
-        this.updateRow(this.rowOf(e.url), (r) => { r.outcome = 'retrying'; });
+        this.updateRow(this.row(e.url), (r) => { r.outcome = 'retrying'; });
         break;
       case 'redirected': {
         // The requested URL becomes an alias node pointing at the final page.
@@ -308,7 +304,7 @@ export class CrawlModel {
         break;
       }
       case 'linksFound':
-        this.updateRow(this.rowOf(e.url), (r) => {
+        this.updateRow(this.row(e.url), (r) => {
           r.links = e.links?.length ?? 0;
           r.newLinks = e.new;
           r.encoding = e.encoding ?? null;
@@ -333,7 +329,7 @@ export class CrawlModel {
   }
 
   pageEnd(e) {
-    const row = this.rowOf(e.url);
+    const row = this.row(e.url);
     const n = this.node(e.url);
     if (e.outcome === 'alias') {
       if (n) this.setNodeState(n, 'alias');
