@@ -267,6 +267,12 @@ impl Crawl {
         self.shared.recorder.log.report()
     }
 
+    /// The report as of now, as JSON: the same text as serialising
+    /// [`report`](Self::report), written one page at a time.
+    pub fn report_json(&self) -> String {
+        self.shared.recorder.log.report_json()
+    }
+
     /// Events from position `from` on.
     pub fn events_since(&self, from: usize) -> Vec<Event> {
         self.shared.recorder.log.since(from)
@@ -309,6 +315,16 @@ impl Crawl {
         async move {
             shared.finished.wait().await;
             shared.recorder.log.report()
+        }
+    }
+
+    /// The report once the crawl has ended, as JSON (what the JS API's
+    /// `done` resolves to), written without a copy of every page.
+    pub fn finished_json(&self) -> impl Future<Output = String> + 'static {
+        let shared = self.shared.clone();
+        async move {
+            shared.finished.wait().await;
+            shared.recorder.log.report_json()
         }
     }
 }

@@ -10,12 +10,11 @@
 //! the time spent paused so far.
 
 use crate::env::Hop;
-use crate::report::ReportBuilder;
-use crate::time::EngineClock;
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
+
+/// The log itself (storage, compaction, the live fold) lives in [`crate::log`].
+pub use crate::log::{EventLog, Recorder};
 
 /// Worker task number, `0..maxTasks`.
 pub type TaskId = u32;
@@ -348,108 +347,4 @@ pub enum EventKind {
 
 fn is_false(b: &bool) -> bool {
     !*b
-}
-
-/// Stamps events with crawl time (the engine's clock) and wall time (the
-/// environment's clock), and appends them.
-pub struct Recorder {
-    pub log: EventLog,
-    clock: Rc<EngineClock>,
-}
-
-impl Recorder {
-    pub fn new(clock: Rc<EngineClock>) -> Rc<Recorder> {
-        Rc::new(Recorder { log: EventLog::new(clock.now_ms()), clock })
-    }
-
-    pub fn emit(&self, kind: EventKind) {
-        self.log.emit_at(self.clock.now_ms(), Some(self.clock.real_now_ms()), kind);
-    }
-
-    /// Emit an instrumentation event (polls, wakes, steps): built and kept
-    /// only with the `event-log` feature; the Report never needs them.
-    #[inline]
-    pub fn trace(&self, kind: impl FnOnce() -> EventKind) {
-        #[cfg(feature = "event-log")]
-        self.emit(kind());
-        #[cfg(not(feature = "event-log"))]
-        let _ = kind;
-    }
-
-    /// Crawl time since the crawl started (pauses excluded).
-    pub fn elapsed_ms(&self) -> f64 {
-        self.clock.now_ms() - self.log.origin_ms()
-    }
-
-    /// Time spent paused so far (wall time minus crawl time).
-    pub fn paused_ms(&self) -> f64 {
-        (self.clock.real_now_ms() - self.clock.now_ms()).max(0.0)
-    }
-}
-
-/// The log of one crawl, with the report folded in as events arrive.
-pub struct EventLog {
-    inner: RefCell<LogInner>,
-}
-
-struct LogInner {
-    /// Every event, in order (empty without the `event-log` feature).
-    events: Vec<Event>,
-    /// Events emitted, kept or not.
-    count: u64,
-    /// Kept up to date by applying each event once, so `report()` is cheap.
-    report: ReportBuilder,
-    /// Clock reading at crawl start; event times are relative to it.
-    origin_ms: f64,
-}
-
-impl EventLog {
-    pub fn new(origin_ms: f64) -> Self {
-        EventLog {
-            inner: RefCell::new(LogInner { events: Vec::new(), count: 0, report: ReportBuilder::default(), origin_ms }),
-        }
-    }
-
-    /// Append an event stamped with the clock reading `now_ms` (and no wall time).
-    pub fn emit(&self, now_ms: f64, kind: EventKind) {
-        self.emit_at(now_ms, None, kind);
-    }
-
-    /// Append an event stamped with the crawl-time reading `now_ms` and the
-    /// real clock's reading `wall_ms` (both on the same origin).
-    pub fn emit_at(&self, now_ms: f64, wall_ms: Option<f64>, kind: EventKind) {
-        let mut inner = self.inner.borrow_mut();
-        let origin = inner.origin_ms;
-        let event = Event { seq: inner.count, t_ms: now_ms - origin, wall_ms: wall_ms.map(|w| w - origin), kind };
-        inner.count += 1;
-        inner.report.apply(&event);
-        // Without the `event-log` feature the report is all that is kept.
-        #[cfg(feature = "event-log")]
-        inner.events.push(event);
-    }
-
-    /// Events from position `from` on (empty when `from` is past the end).
-    pub fn since(&self, from: usize) -> Vec<Event> {
-        let inner = self.inner.borrow();
-        inner.events.get(from..).map(<[Event]>::to_vec).unwrap_or_default()
-    }
-
-    /// Events emitted so far.
-    pub fn len(&self) -> usize {
-        self.inner.borrow().count as usize
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Clock reading at crawl start.
-    pub fn origin_ms(&self) -> f64 {
-        self.inner.borrow().origin_ms
-    }
-
-    /// The report as of the last event.
-    pub fn report(&self) -> crate::report::Report {
-        self.inner.borrow().report.build()
-    }
 }

@@ -50,6 +50,7 @@ pub mod env;
 pub mod event;
 pub mod fetching;
 pub mod links;
+pub mod log;
 pub mod options;
 pub mod page;
 pub mod politeness;

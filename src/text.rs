@@ -46,9 +46,17 @@ fn seed_name(key: &str) -> Option<String> {
     Some(name)
 }
 
-pub fn seed_text(pages: &[PageReport], counters: &BTreeMap<String, u64>, elapsed_ms: f64, max_tasks: usize) -> String {
-    let mut lines: Vec<(String, String)> = Vec::new();
-    for page in pages {
+/// The seed crawler's text report, built one page at a time.
+#[derive(Default)]
+pub struct SeedText {
+    /// One line per URL (aliases included). A line starts with its URL and
+    /// a space, and a URL holds no byte below `!`, so sorting the lines
+    /// sorts them by URL.
+    lines: Vec<String>,
+}
+
+impl SeedText {
+    pub fn add(&mut self, page: &PageReport) {
         let size = page.size.unwrap_or(0);
         let status = page.status.map(|s| s.to_string()).unwrap_or_default();
         let line = match page.outcome.as_str() {
@@ -64,28 +72,34 @@ pub fn seed_text(pages: &[PageReport], counters: &BTreeMap<String, u64>, elapsed
             "failed" => format!("{} error {}", page.url, page.error.as_deref().unwrap_or("")),
             other => format!("{} {other}", page.url),
         };
-        lines.push((page.url.clone(), line));
+        self.lines.push(line);
         for alias in &page.aliases {
-            lines.push((alias.clone(), format!("{alias} redirect {}", page.url)));
+            self.lines.push(format!("{alias} redirect {}", page.url));
         }
     }
-    lines.sort();
-    let mut out = String::new();
-    for (_, line) in &lines {
-        let _ = writeln!(out, "{line}");
+
+    /// The whole text: the lines by URL, then `Finished …`, the counters,
+    /// `Todo:` and `Done:`.
+    pub fn finish(mut self, counters: &BTreeMap<String, u64>, elapsed_ms: f64, max_tasks: usize) -> String {
+        self.lines.sort_unstable();
+        let mut out = String::new();
+        for line in &self.lines {
+            let _ = writeln!(out, "{line}");
+        }
+        let urls = self.lines.len();
+        let secs = elapsed_ms / 1000.0;
+        let rate = if secs > 0.0 && max_tasks > 0 { urls as f64 / secs / max_tasks as f64 } else { 0.0 };
+        let _ =
+            writeln!(out, "Finished {urls} urls in {secs:.3} secs (max_tasks={max_tasks}) ({rate:.3} urls/sec/task)");
+        let mut seed: Vec<(String, u64)> =
+            counters.iter().filter_map(|(k, v)| Some((seed_name(k)?, *v))).filter(|(_, v)| *v > 0).collect();
+        seed.sort();
+        for (name, count) in seed {
+            let _ = writeln!(out, "{count:10} {name}");
+        }
+        let todo: u64 = ["queued", "taken", "waiting"].iter().map(|k| counters.get(*k).copied().unwrap_or(0)).sum();
+        let _ = writeln!(out, "Todo: {todo}");
+        let _ = writeln!(out, "Done: {urls}");
+        out
     }
-    let urls = lines.len();
-    let secs = elapsed_ms / 1000.0;
-    let rate = if secs > 0.0 && max_tasks > 0 { urls as f64 / secs / max_tasks as f64 } else { 0.0 };
-    let _ = writeln!(out, "Finished {urls} urls in {secs:.3} secs (max_tasks={max_tasks}) ({rate:.3} urls/sec/task)");
-    let mut seed: Vec<(String, u64)> =
-        counters.iter().filter_map(|(k, v)| Some((seed_name(k)?, *v))).filter(|(_, v)| *v > 0).collect();
-    seed.sort();
-    for (name, count) in seed {
-        let _ = writeln!(out, "{count:10} {name}");
-    }
-    let todo: u64 = ["queued", "taken", "waiting"].iter().map(|k| counters.get(*k).copied().unwrap_or(0)).sum();
-    let _ = writeln!(out, "Todo: {todo}");
-    let _ = writeln!(out, "Done: {urls}");
-    out
 }

@@ -183,6 +183,27 @@ fn report_is_a_fold_of_the_event_log() {
 }
 
 #[test]
+fn the_reports_json_is_the_report_serialised_and_the_log_gives_back_what_was_emitted() {
+    // The log keeps events compact (interned URLs) and writes the report's
+    // JSON one page at a time: neither may change a byte of what readers get.
+    let mut sim = Sim::new(small());
+    let (crawl, report) = sim.crawl(&options(3));
+    assert!(
+        report.counters["redirect"] > 0 && report.counters["httpError"] > 0,
+        "the small site has redirects and an HTTP error: {:?}",
+        report.counters
+    );
+    assert_eq!(crawl.report_json(), serde_json::to_string(&report).expect("a report serialises"));
+    let events = crawl.events_since(0);
+    let reparsed: Vec<crawlscope::event::Event> =
+        serde_json::from_str(&serde_json::to_string(&events).expect("serialises")).expect("parses");
+    assert_eq!(reparsed, events);
+    let tail = crawl.events_since(events.len() - 3);
+    assert_eq!(tail, events[events.len() - 3..].to_vec(), "reading from the middle starts at the right event");
+    assert!(crawl.events_since(events.len() + 5).is_empty());
+}
+
+#[test]
 fn prohibited_host_and_non_http_links_are_not_followed() {
     let mut sim = Sim::new(small());
     let (crawl, _) = sim.crawl(&options(3));

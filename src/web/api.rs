@@ -62,8 +62,8 @@ pub fn start_crawl(
     if let (Some(endpoint), Some(token)) = (proxy, proxy_token) {
         env.proxy = Some(std::rc::Rc::new(super::fetch::ProxyFetcher { endpoint, token }));
     }
-    let crawl = Crawl::try_start(options, env, paused == Some(true))
-        .map_err(|e| js_error(&e.to_string(), Some(&e.option)))?;
+    let crawl =
+        Crawl::try_start(options, env, paused == Some(true)).map_err(|e| js_error(&e.to_string(), Some(&e.option)))?;
     Ok(CrawlHandle { crawl })
 }
 
@@ -126,7 +126,7 @@ impl CrawlHandle {
     /// The report as of now, as JSON.
     #[wasm_bindgen(js_name = reportJson)]
     pub fn report_json(&self) -> String {
-        to_json(&self.crawl.report())
+        self.crawl.report_json()
     }
 
     /// Events from position `from` on, as a JSON array.
@@ -159,8 +159,8 @@ impl CrawlHandle {
 
     /// A Promise of the final report's JSON.
     pub fn done(&self) -> js_sys::Promise {
-        let finished = self.crawl.finished();
-        wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from_str(&to_json(&finished.await))) })
+        let finished = self.crawl.finished_json();
+        wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from_str(&finished.await)) })
     }
 }
 

@@ -4,7 +4,8 @@
 //
 // Env: BENCH_URL (the bench site: dist/ + bench/ + nolog/, with a trailing
 // slash), SITE_URL (the test site), BENCH_OUT (where the JSON goes),
-// BENCH_QUICK=1 for the short run CI can afford.
+// BENCH_QUICK=1 for the short run CI can afford, BENCH_ONLY=memory,playground
+// (section keys, comma-separated) to run only those sections.
 
 const path = require('path');
 const fs = require('fs');
@@ -324,7 +325,12 @@ async function main() {
   // Each section stands alone, in its own browser: one that breaks is
   // reported as such, the others still count, and the results are saved
   // after every section.
+  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
   const section = async (key, name, fn) => {
+    if (only && !only.includes(key)) {
+      results.failed[key] = 'not run (BENCH_ONLY)';
+      return;
+    }
     const from = load.length;
     let browser;
     try {
