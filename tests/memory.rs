@@ -65,6 +65,6 @@ fn a_kept_crawl_holds_little_more_than_its_pages() {
     let (held, peak, found) = crawl_of(2000);
     assert!(found >= 2000, "the whole site was crawled ({found} pages)");
     // Budgets for the native (64-bit) build, with the event log on.
-    assert!(held <= 4000.0, "held {held:.0} B per page");
-    assert!(peak <= 8000.0, "high-water mark {peak:.0} B per page");
+    assert!(held <= 1600.0, "held {held:.0} B per page");
+    assert!(peak <= 2600.0, "high-water mark {peak:.0} B per page");
 }

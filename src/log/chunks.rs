@@ -4,7 +4,7 @@
 //! Chunks are allocated once each and never moved.
 
 /// Items per chunk: large enough that the list of chunks stays tiny.
-const CHUNK: usize = 4096;
+pub const CHUNK: usize = 4096;
 
 #[derive(Clone, Debug)]
 pub struct Chunked<T> {

@@ -33,10 +33,13 @@ pub enum Compact {
     Resumed,
     JoinResolved,
     StopRequested,
+    /// `parent` is [`NO_PARENT`] for a root (an `Option` would not fit the
+    /// 20 bytes this enum takes in wasm); a put deeper than `u16::MAX` is
+    /// kept whole, as [`Compact::Other`].
     QueuePut {
         url: Id,
-        depth: u32,
-        parent: Option<Id>,
+        depth: u16,
+        parent: Id,
         len: u32,
         unfinished: u32,
     },
@@ -111,6 +114,9 @@ pub struct Links {
     pub canonical: Option<Id>,
 }
 
+/// A root's `parent` in [`Compact::QueuePut`].
+pub const NO_PARENT: Id = Id::MAX;
+
 /// Counts in the log are queue lengths: far below `u32::MAX` in any crawl
 /// a browser can hold, and saturated rather than wrapped if ever not.
 fn small(n: usize) -> u32 {
@@ -129,12 +135,15 @@ pub fn compact(kind: EventKind, strings: &mut Strings) -> Compact {
         K::Resumed => Compact::Resumed,
         K::JoinResolved => Compact::JoinResolved,
         K::StopRequested => Compact::StopRequested,
-        K::QueuePut { url, depth, parent, len, unfinished } => Compact::QueuePut {
-            url: strings.urls.intern(&url),
-            depth,
-            parent: parent.map(|p| strings.urls.intern(&p)),
-            len: small(len),
-            unfinished: small(unfinished),
+        K::QueuePut { url, depth, parent, len, unfinished } => match u16::try_from(depth) {
+            Ok(depth) => Compact::QueuePut {
+                url: strings.urls.intern(&url),
+                depth,
+                parent: parent.map_or(NO_PARENT, |p| strings.urls.intern(&p)),
+                len: small(len),
+                unfinished: small(unfinished),
+            },
+            Err(_) => Compact::Other(Box::new(K::QueuePut { url, depth, parent, len, unfinished })),
         },
         K::QueueGet { task, url, len, unfinished } => {
             Compact::QueueGet { task, url: strings.urls.intern(&url), len: small(len), unfinished: small(unfinished) }
@@ -196,8 +205,8 @@ pub fn expand(event: &Compact, strings: &Strings) -> EventKind {
         Compact::StopRequested => K::StopRequested,
         Compact::QueuePut { url: u, depth, parent, len, unfinished } => K::QueuePut {
             url: url(*u),
-            depth: *depth,
-            parent: parent.map(url),
+            depth: u32::from(*depth),
+            parent: (*parent != NO_PARENT).then(|| url(*parent)),
             len: *len as usize,
             unfinished: *unfinished as usize,
         },
@@ -246,3 +255,8 @@ pub fn expand(event: &Compact, strings: &Strings) -> EventKind {
         Compact::Other(kind) => (**kind).clone(),
     }
 }
+
+// The point of this enum is its size: keep it at 20 bytes in wasm32 (five
+// words), or every event of every crawl grows.
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(std::mem::size_of::<Compact>() <= 20);

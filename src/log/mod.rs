@@ -66,11 +66,32 @@ pub struct EventLog {
 /// the log is its sequence number).
 #[derive(Debug)]
 struct Stored {
-    t_ms: f64,
-    /// NaN for none (a version-1 log has no wall time): an `Option<f64>`
-    /// would take twice the room.
-    wall_ms: f64,
+    stamp: Stamp,
     kind: Compact,
+}
+
+/// An event's two times in 12 bytes instead of 24: crawl time, and wall
+/// time as the time paused so far (wall minus crawl time: 0 unless the
+/// crawl was paused), an `f32` exact to well under a millisecond for any
+/// pause a person makes. The wall time is rounded this way *before* the
+/// report folds the event, so the live report, [`EventLog::since`] and a
+/// saved log's replay all see the very same numbers.
+#[derive(Clone, Copy, Debug)]
+struct Stamp {
+    t_ms: f64,
+    /// NaN for none (a version-1 log has no wall time).
+    paused: f32,
+}
+
+impl Stamp {
+    fn new(t_ms: f64, wall_ms: Option<f64>) -> Stamp {
+        Stamp { t_ms, paused: wall_ms.map_or(f32::NAN, |w| (w - t_ms) as f32) }
+    }
+
+    /// (crawl time, wall time) as stored.
+    fn times(self) -> (f64, Option<f64>) {
+        (self.t_ms, (!self.paused.is_nan()).then(|| self.t_ms + f64::from(self.paused)))
+    }
 }
 
 struct LogInner {
@@ -110,10 +131,16 @@ impl EventLog {
         let (t_ms, wall_ms) = (now_ms - origin, wall_ms.map(|w| w - origin));
         inner.count += 1;
         let kind = compact::compact(kind, inner.report.strings_mut());
-        inner.report.apply(t_ms, wall_ms, &kind);
         // Without the `event-log` feature the report is all that is kept.
+        #[cfg(not(feature = "event-log"))]
+        inner.report.apply(t_ms, wall_ms, &kind);
         #[cfg(feature = "event-log")]
-        inner.events.push(Stored { t_ms, wall_ms: wall_ms.unwrap_or(f64::NAN), kind });
+        {
+            let stamp = Stamp::new(t_ms, wall_ms);
+            let (t_ms, wall_ms) = stamp.times();
+            inner.report.apply(t_ms, wall_ms, &kind);
+            inner.events.push(Stored { stamp, kind });
+        }
     }
 
     /// Events from position `from` on (empty when `from` is past the end).
@@ -123,12 +150,10 @@ impl EventLog {
         inner
             .events
             .iter_from(from)
-            .zip(from as u64..)
-            .map(|(stored, seq)| Event {
-                seq,
-                t_ms: stored.t_ms,
-                wall_ms: (!stored.wall_ms.is_nan()).then_some(stored.wall_ms),
-                kind: compact::expand(&stored.kind, strings),
+            .zip(from..)
+            .map(|(stored, seq)| {
+                let (t_ms, wall_ms) = stored.stamp.times();
+                Event { seq: seq as u64, t_ms, wall_ms, kind: compact::expand(&stored.kind, strings) }
             })
             .collect()
     }

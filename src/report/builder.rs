@@ -10,7 +10,7 @@ use super::{count_page, outcome_name, zero_counters, PageReport, Report, REPORT_
 use crate::env::Hop;
 use crate::event::{EndReason, Event, EventKind, Outcome};
 use crate::log::chunks::Chunked;
-use crate::log::compact::{compact, Compact, Fetched};
+use crate::log::compact::{compact, Compact, Fetched, NO_PARENT};
 use crate::log::intern::{Id, Strings};
 use crate::text::SeedText;
 use serde::{Serialize, Serializer};
@@ -165,19 +165,8 @@ impl ReportBuilder {
                 }
             }
             Compact::QueuePut { url, depth, parent, .. } => {
-                let record = Record::queued(*url, *depth, *parent);
-                match self.slot.get(url) {
-                    Some(&at) => {
-                        if let Some(old) = self.records.get_mut(at as usize) {
-                            *old = Some(record);
-                        }
-                    }
-                    None => {
-                        let at = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
-                        self.records.push(Some(record));
-                        self.slot.insert(*url, at);
-                    }
-                }
+                let parent = (*parent != NO_PARENT).then_some(*parent);
+                self.put(Record::queued(*url, u32::from(*depth), parent));
             }
             // robots.txt is not a page of the crawl (even if a page links to it).
             Compact::FetchStart { robots: true, .. } => {}
@@ -240,9 +229,30 @@ impl ReportBuilder {
         }
     }
 
+    /// A page put on the queue (again, if a log says so: it starts over).
+    fn put(&mut self, record: Record) {
+        match self.slot.get(&record.url) {
+            Some(&at) => {
+                if let Some(old) = self.records.get_mut(at as usize) {
+                    *old = Some(record);
+                }
+            }
+            None => {
+                let at = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
+                self.slot.insert(record.url, at);
+                self.records.push(Some(record));
+            }
+        }
+    }
+
     /// The rare events, kept whole (see [`Compact::Other`]).
     fn apply_rare(&mut self, kind: &EventKind) {
         match kind {
+            EventKind::QueuePut { url, depth, parent, .. } => {
+                let parent = parent.as_deref().map(|p| self.strings.urls.intern(p));
+                let url = self.strings.urls.intern(url);
+                self.put(Record::queued(url, *depth, parent));
+            }
             EventKind::CrawlStarted { max_tasks, .. } => self.max_tasks = *max_tasks,
             EventKind::Redirected { from, to, coalesced, hops, .. } => {
                 let (from, to) = (self.strings.urls.intern(from), self.strings.urls.intern(to));
