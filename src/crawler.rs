@@ -273,6 +273,21 @@ impl Crawl {
         self.shared.recorder.log.report_json()
     }
 
+    /// The report as of now in parts, for a reader that takes a big one
+    /// piece by piece: everything but the pages (`pages: []`), how many
+    /// pages there are, and pages `from..from + count` (sorted by URL).
+    pub fn report_head_json(&self) -> String {
+        self.shared.recorder.log.report_head_json()
+    }
+
+    pub fn report_page_count(&self) -> usize {
+        self.shared.recorder.log.report_page_count()
+    }
+
+    pub fn report_pages_json(&self, from: usize, count: usize) -> String {
+        self.shared.recorder.log.report_pages_json(from, count)
+    }
+
     /// Events from position `from` on.
     pub fn events_since(&self, from: usize) -> Vec<Event> {
         self.shared.recorder.log.since(from)
@@ -318,14 +333,11 @@ impl Crawl {
         }
     }
 
-    /// The report once the crawl has ended, as JSON (what the JS API's
-    /// `done` resolves to), written without a copy of every page.
-    pub fn finished_json(&self) -> impl Future<Output = String> + 'static {
+    /// Resolves once the crawl has ended (the report is then final: read
+    /// it with [`report_json`](Self::report_json) or in parts).
+    pub fn ended(&self) -> impl Future<Output = ()> + 'static {
         let shared = self.shared.clone();
-        async move {
-            shared.finished.wait().await;
-            shared.recorder.log.report_json()
-        }
+        async move { shared.finished.wait().await }
     }
 }
 

@@ -46,21 +46,41 @@ fn seed_name(key: &str) -> Option<String> {
     Some(name)
 }
 
-/// The seed crawler's text report, built one page at a time.
-#[derive(Default)]
-pub struct SeedText {
-    /// One line per URL (aliases included). A line starts with its URL and
-    /// a space, and a URL holds no byte below `!`, so sorting the lines
-    /// sorts them by URL.
-    lines: Vec<String>,
+/// The seed crawler's text report, written as the pages come, in URL
+/// order: no line is kept but the one being written, so a report's text
+/// costs its own bytes and nothing more.
+pub struct SeedText<W: Write> {
+    out: W,
+    /// Alias lines (`ALIAS redirect FINAL`), sorted, not yet written: each
+    /// goes out just before the first line that sorts after it.
+    aliases: std::iter::Peekable<std::vec::IntoIter<String>>,
+    /// The page line being written (kept to reuse its buffer).
+    line: String,
+    /// Lines written so far.
+    urls: usize,
 }
 
-impl SeedText {
+/// The line of a requested URL that redirected to `target`.
+pub fn alias_line(alias: &str, target: &str) -> String {
+    format!("{alias} redirect {target}")
+}
+
+impl<W: Write> SeedText<W> {
+    /// Write into `out`; `aliases` are every page's [`alias_line`]s.
+    pub fn new(out: W, mut aliases: Vec<String>) -> Self {
+        aliases.sort_unstable();
+        SeedText { out, aliases: aliases.into_iter().peekable(), line: String::new(), urls: 0 }
+    }
+
+    /// The next page, in URL order. A line starts with its URL and a space,
+    /// and a URL holds no byte below `!`, so lines in URL order are sorted.
     pub fn add(&mut self, page: &PageReport) {
+        self.line.clear();
         let size = page.size.unwrap_or(0);
         let status = page.status.map(|s| s.to_string()).unwrap_or_default();
-        let line = match page.outcome.as_str() {
-            "done" if page.content_type.as_deref().is_some_and(|t| t.starts_with("text/html")) => format!(
+        let _ = match page.outcome.as_str() {
+            "done" if page.content_type.as_deref().is_some_and(|t| t.starts_with("text/html")) => write!(
+                self.line,
                 "{} {status} {} {} {size} {}/{}",
                 page.url,
                 page.content_type.as_deref().unwrap_or(""),
@@ -68,25 +88,31 @@ impl SeedText {
                 page.new_links,
                 page.links.len()
             ),
-            "done" => format!("{} {status} {} {size}", page.url, page.content_type.as_deref().unwrap_or("")),
-            "failed" => format!("{} error {}", page.url, page.error.as_deref().unwrap_or("")),
-            other => format!("{} {other}", page.url),
+            "done" => write!(self.line, "{} {status} {} {size}", page.url, page.content_type.as_deref().unwrap_or("")),
+            "failed" => write!(self.line, "{} error {}", page.url, page.error.as_deref().unwrap_or("")),
+            other => write!(self.line, "{} {other}", page.url),
         };
-        self.lines.push(line);
-        for alias in &page.aliases {
-            self.lines.push(format!("{alias} redirect {}", page.url));
+        while self.aliases.peek().is_some_and(|alias| *alias < self.line) {
+            self.flush_alias();
+        }
+        let _ = writeln!(self.out, "{}", self.line);
+        self.urls += 1;
+    }
+
+    fn flush_alias(&mut self) {
+        if let Some(alias) = self.aliases.next() {
+            let _ = writeln!(self.out, "{alias}");
+            self.urls += 1;
         }
     }
 
-    /// The whole text: the lines by URL, then `Finished …`, the counters,
+    /// The rest: remaining aliases, then `Finished …`, the counters,
     /// `Todo:` and `Done:`.
-    pub fn finish(mut self, counters: &BTreeMap<String, u64>, elapsed_ms: f64, max_tasks: usize) -> String {
-        self.lines.sort_unstable();
-        let mut out = String::new();
-        for line in &self.lines {
-            let _ = writeln!(out, "{line}");
+    pub fn finish(mut self, counters: &BTreeMap<String, u64>, elapsed_ms: f64, max_tasks: usize) -> W {
+        while self.aliases.peek().is_some() {
+            self.flush_alias();
         }
-        let urls = self.lines.len();
+        let (urls, out) = (self.urls, &mut self.out);
         let secs = elapsed_ms / 1000.0;
         let rate = if secs > 0.0 && max_tasks > 0 { urls as f64 / secs / max_tasks as f64 } else { 0.0 };
         let _ =
@@ -100,6 +126,18 @@ impl SeedText {
         let todo: u64 = ["queued", "taken", "waiting"].iter().map(|k| counters.get(*k).copied().unwrap_or(0)).sum();
         let _ = writeln!(out, "Todo: {todo}");
         let _ = writeln!(out, "Done: {urls}");
-        out
+        self.out
+    }
+}
+
+/// A writer that only counts what it is given: to size a text before
+/// writing it, so its `String` is allocated once at its final size.
+#[derive(Default)]
+pub struct TextSize(pub usize);
+
+impl Write for TextSize {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0 += s.len();
+        Ok(())
     }
 }

@@ -305,3 +305,21 @@ fn parse_slice_ms_decides_how_often_parsing_yields() {
     let e = Options::from_json(&format!(r#"{{"roots":["{ORIGIN}/"],"parseSliceMs":0}}"#)).unwrap_err();
     assert_eq!(e.option, "parseSliceMs");
 }
+
+#[test]
+fn a_report_read_in_parts_is_the_whole_report() {
+    let mut sim = Sim::new(small());
+    let (crawl, report) = sim.crawl(&options(3));
+    let mut whole: serde_json::Value = serde_json::from_str(&crawl.report_head_json()).expect("the head parses");
+    assert_eq!(whole["pages"], serde_json::json!([]));
+    let count = crawl.report_page_count();
+    assert_eq!(count, report.pages.len());
+    let mut pages = Vec::new();
+    for from in (0..count + 7).step_by(7) {
+        let part: Vec<serde_json::Value> = serde_json::from_str(&crawl.report_pages_json(from, 7)).expect("parses");
+        assert_eq!(part.len(), count.saturating_sub(from).min(7), "part from {from}");
+        pages.extend(part);
+    }
+    whole["pages"] = serde_json::Value::Array(pages);
+    assert_eq!(whole, serde_json::to_value(&report).expect("serialises"));
+}

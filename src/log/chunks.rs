@@ -3,22 +3,23 @@
 //! never shrinks, so a crawl's log would pay for three copies of itself.
 //! Chunks are allocated once each and never moved.
 
-/// Items per chunk: large enough that the list of chunks stays tiny.
-pub const CHUNK: usize = 4096;
-
+/// `CHUNK` items per chunk: by default large enough that the list of
+/// chunks stays tiny. A list of big items takes smaller chunks
+/// (`Chunked<T, 256>`): a chunk is allocated whole, and a small crawl should
+/// not pay for a big one.
 #[derive(Clone, Debug)]
-pub struct Chunked<T> {
+pub struct Chunked<T, const CHUNK: usize = 4096> {
     chunks: Vec<Vec<T>>,
     len: usize,
 }
 
-impl<T> Default for Chunked<T> {
+impl<T, const CHUNK: usize> Default for Chunked<T, CHUNK> {
     fn default() -> Self {
         Chunked { chunks: Vec::new(), len: 0 }
     }
 }
 
-impl<T> Chunked<T> {
+impl<T, const CHUNK: usize> Chunked<T, CHUNK> {
     pub fn push(&mut self, item: T) {
         match self.chunks.last_mut() {
             Some(last) if last.len() < CHUNK => last.push(item),
@@ -61,7 +62,8 @@ mod tests {
 
     #[test]
     fn items_keep_their_positions_across_chunks() {
-        let mut list = Chunked::default();
+        const CHUNK: usize = 4096;
+        let mut list: Chunked<usize> = Chunked::default();
         for i in 0..(CHUNK * 2 + 5) {
             list.push(i);
         }

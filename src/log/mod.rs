@@ -83,6 +83,7 @@ struct Stamp {
     paused: f32,
 }
 
+#[cfg_attr(not(feature = "event-log"), allow(dead_code))]
 impl Stamp {
     fn new(t_ms: f64, wall_ms: Option<f64>) -> Stamp {
         Stamp { t_ms, paused: wall_ms.map_or(f32::NAN, |w| (w - t_ms) as f32) }
@@ -181,5 +182,19 @@ impl EventLog {
     /// fold: no copy of every page is built first.
     pub fn report_json(&self) -> String {
         self.inner.borrow().report.to_json()
+    }
+
+    /// The report in parts (see [`ReportBuilder::head_json`]): everything
+    /// but the pages, the number of pages, and pages `from..from + count`.
+    pub fn report_head_json(&self) -> String {
+        self.inner.borrow().report.head_json()
+    }
+
+    pub fn report_page_count(&self) -> usize {
+        self.inner.borrow().report.page_count()
+    }
+
+    pub fn report_pages_json(&self, from: usize, count: usize) -> String {
+        self.inner.borrow().report.pages_json(from, count)
     }
 }

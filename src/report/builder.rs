@@ -12,8 +12,9 @@ use crate::event::{EndReason, Event, EventKind, Outcome};
 use crate::log::chunks::Chunked;
 use crate::log::compact::{compact, Compact, Fetched, NO_PARENT};
 use crate::log::intern::{Id, Strings};
-use crate::text::SeedText;
+use crate::text::{alias_line, SeedText, TextSize};
 use serde::{Serialize, Serializer};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
@@ -25,7 +26,7 @@ pub struct ReportBuilder {
     strings: Strings,
     /// One record per page ever queued, in order of first sight; `None` once
     /// a redirect folded it into another page.
-    records: Chunked<Option<Record>>,
+    records: Chunked<Option<Record>, 256>,
     /// Final URL → its record's position in `records`.
     slot: HashMap<Id, u32>,
     /// Requested URL → final URL, for every redirect seen, so events that
@@ -38,6 +39,9 @@ pub struct ReportBuilder {
     end: Option<(f64, EndReason)>,
     /// `no-cors` probes sent (requests too, though no page owns them).
     cors_probes: u64,
+    /// Record positions sorted by final URL, as of the last event (see
+    /// [`order`](Self::order)); cleared by every event.
+    order: RefCell<Option<Rc<[u32]>>>,
 }
 
 /// Where a page is; the strings are written only when a report is built.
@@ -154,6 +158,9 @@ impl ReportBuilder {
     /// with crawl time `t_ms` and wall time `wall_ms`.
     pub fn apply(&mut self, t_ms: f64, wall_ms: Option<f64>, event: &Compact) {
         self.last_t_ms = t_ms;
+        if self.order.get_mut().is_some() {
+            *self.order.get_mut() = None;
+        }
         if let Some(wall) = wall_ms {
             self.paused_ms = (wall - t_ms).max(0.0);
         }
@@ -311,11 +318,17 @@ impl ReportBuilder {
     }
 
     /// Record positions, sorted by final URL.
-    fn order(&self) -> Vec<u32> {
+    /// Kept until the next event: a report read in parts sorts once.
+    fn order(&self) -> Rc<[u32]> {
+        if let Some(order) = self.order.borrow().as_ref() {
+            return order.clone();
+        }
         let mut order: Vec<(&str, u32)> =
             self.slot.iter().map(|(&url, &at)| (self.strings.urls.text(url), at)).collect();
         order.sort_unstable();
-        order.into_iter().map(|(_, at)| at).collect()
+        let order: Rc<[u32]> = order.into_iter().map(|(_, at)| at).collect();
+        *self.order.borrow_mut() = Some(order.clone());
+        order
     }
 
     /// The page at position `at`, written out.
@@ -354,7 +367,9 @@ impl ReportBuilder {
     fn summary(&self, order: &[u32]) -> Summary {
         let mut counters = zero_counters();
         let mut skips: BTreeMap<String, u64> = BTreeMap::new();
-        let mut text = SeedText::default();
+        // The seed text is written twice: to learn its size, then into a
+        // `String` of exactly that size (see `exact_json`).
+        let mut size = SeedText::new(TextSize::default(), self.alias_lines());
         for page in order.iter().filter_map(|&at| self.page_report(at)) {
             count_page(&mut counters, &page);
             for (reason, n) in &page.skips {
@@ -363,15 +378,29 @@ impl ReportBuilder {
             if page.outcome == "skipped (robots.txt)" {
                 *skips.entry("robots".into()).or_default() += 1;
             }
-            text.add(&page);
+            size.add(&page);
         }
         counters.insert("corsProbes".into(), self.cors_probes);
         let (elapsed_ms, end_reason) = match self.end {
             Some((ms, reason)) => (ms, Some(reason)),
             None => (self.last_t_ms, None),
         };
+        let size = size.finish(&counters, elapsed_ms, self.max_tasks).0;
+        let mut text = SeedText::new(String::with_capacity(size), self.alias_lines());
+        for page in order.iter().filter_map(|&at| self.page_report(at)) {
+            text.add(&page);
+        }
         let text = text.finish(&counters, elapsed_ms, self.max_tasks);
         Summary { counters, skips, elapsed_ms, end_reason, text }
+    }
+
+    /// The seed text's line for every alias.
+    fn alias_lines(&self) -> Vec<String> {
+        let urls = &self.strings.urls;
+        let records = self.slot.values().filter_map(|&at| self.records.get(at as usize)?.as_ref());
+        records
+            .flat_map(|r| r.aliases.iter().map(move |&alias| alias_line(urls.text(alias), urls.text(r.url))))
+            .collect()
     }
 
     /// The report as of the last applied event.
@@ -397,10 +426,34 @@ impl ReportBuilder {
     /// out only while it is serialised.
     pub fn to_json(&self) -> String {
         let order = self.order();
-        let summary = self.summary(&order);
-        let json = ReportJson {
+        self.json_with_pages(&order)
+    }
+
+    /// The report's JSON with an empty `pages` list: with
+    /// [`pages_json`](Self::pages_json) a reader takes a big report in
+    /// parts, and wasm memory never holds more than one part's text.
+    pub fn head_json(&self) -> String {
+        self.json_with_pages(&[])
+    }
+
+    /// How many pages the report has.
+    pub fn page_count(&self) -> usize {
+        self.order().len()
+    }
+
+    /// Pages `from..from + count` of the report (in its order, by URL), as
+    /// a JSON array; empty past the end.
+    pub fn pages_json(&self, from: usize, count: usize) -> String {
+        let order = self.order();
+        let part = order.get(from..from.saturating_add(count).min(order.len())).unwrap_or_default();
+        exact_json(&Pages { builder: self, order: part })
+    }
+
+    fn json_with_pages(&self, pages: &[u32]) -> String {
+        let summary = self.summary(&self.order());
+        exact_json(&ReportJson {
             version: REPORT_VERSION,
-            pages: Pages { builder: self, order: &order },
+            pages: Pages { builder: self, order: pages },
             counters: &summary.counters,
             elapsed_ms: summary.elapsed_ms,
             paused_ms: self.paused_ms,
@@ -409,22 +462,25 @@ impl ReportBuilder {
             end_reason: summary.end_reason,
             skips: &summary.skips,
             text: &summary.text,
-        };
-        // Written twice: once to count its bytes, then into a buffer of
-        // exactly that size. A growing `String` doubles, holding old and new
-        // copies at once, and wasm memory keeps that high-water mark for good.
-        let mut count = ByteCount(0);
-        let mut out = Vec::new();
-        // Plain data (strings, numbers, maps with string keys) always
-        // serialises, and into memory nothing fails: the fallback is never reached.
-        let written = serde_json::to_writer(&mut count, &json).and_then(|()| {
-            out.reserve_exact(count.0);
-            serde_json::to_writer(&mut out, &json)
-        });
-        match written.map(|()| String::from_utf8(out)) {
-            Ok(Ok(text)) => text,
-            _ => r#"{"error":"the report could not be written"}"#.to_string(),
-        }
+        })
+    }
+}
+
+/// `value` as JSON, written twice: once to count its bytes, then into a
+/// buffer of exactly that size. A growing `String` doubles, holding old and
+/// new copies at once, and wasm memory keeps that high-water mark for good.
+fn exact_json(value: &impl Serialize) -> String {
+    let mut count = ByteCount(0);
+    let mut out = Vec::new();
+    // Plain data (strings, numbers, maps with string keys) always
+    // serialises, and into memory nothing fails: the fallback is never reached.
+    let written = serde_json::to_writer(&mut count, value).and_then(|()| {
+        out.reserve_exact(count.0);
+        serde_json::to_writer(&mut out, value)
+    });
+    match written.map(|()| String::from_utf8(out)) {
+        Ok(Ok(text)) => text,
+        _ => r#"{"error":"the report could not be written"}"#.to_string(),
     }
 }
 

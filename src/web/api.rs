@@ -129,6 +129,24 @@ impl CrawlHandle {
         self.crawl.report_json()
     }
 
+    /// The report as of now without its pages (`pages: []`): a big report
+    /// crosses in parts, so wasm memory never holds all of its text at once.
+    #[wasm_bindgen(js_name = reportHeadJson)]
+    pub fn report_head_json(&self) -> String {
+        self.crawl.report_head_json()
+    }
+
+    #[wasm_bindgen(js_name = reportPageCount)]
+    pub fn report_page_count(&self) -> u32 {
+        self.crawl.report_page_count() as u32
+    }
+
+    /// Pages `from..from + count` of the report (sorted by URL), as a JSON array.
+    #[wasm_bindgen(js_name = reportPagesJson)]
+    pub fn report_pages_json(&self, from: u32, count: u32) -> String {
+        self.crawl.report_pages_json(from as usize, count as usize)
+    }
+
     /// Events from position `from` on, as a JSON array.
     #[wasm_bindgen(js_name = eventsJson)]
     pub fn events_json(&self, from: u32) -> String {
@@ -157,10 +175,14 @@ impl CrawlHandle {
         self.crawl.is_finished()
     }
 
-    /// A Promise of the final report's JSON.
+    /// A Promise that resolves (to undefined) once the crawl has ended;
+    /// the final report is then read in parts, as `reportHeadJson` says.
     pub fn done(&self) -> js_sys::Promise {
-        let finished = self.crawl.finished_json();
-        wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from_str(&finished.await)) })
+        let ended = self.crawl.ended();
+        wasm_bindgen_futures::future_to_promise(async move {
+            ended.await;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 }
 

@@ -9,6 +9,23 @@ import {
   VIRTUAL_ORIGIN, currentLabel, SIMULATED, virtualRoot, isVirtual, ensureVirtualSite, virtualSiteReady, trackVirtualCrawl,
 } from '../site/virtualsite.js';
 
+/** Pages per part when a report crosses from wasm (about 150 KB of JSON). */
+const REPORT_PART = 250;
+
+/**
+ * A live crawl's Report, read in parts: everything but the pages, then the pages 250 at a
+ * time, so wasm memory (which never shrinks) holds one part's text at a time, not the whole report's.
+ * Synchronous, so no event can land between the parts.
+ */
+function readReport(handle) {
+  const report = JSON.parse(handle.reportHeadJson());
+  const count = handle.reportPageCount();
+  for (let from = 0; from < count; from += REPORT_PART) {
+    for (const page of JSON.parse(handle.reportPagesJson(from, REPORT_PART))) report.pages.push(page);
+  }
+  return report;
+}
+
 /** Wrap a wasm CrawlHandle into the documented handle object. */
 function wrapCrawl(handle, options) {
   // The final Report is built (in wasm), serialised and parsed only if someone asks for it: for a
@@ -43,7 +60,7 @@ function wrapCrawl(handle, options) {
     /** The Report as of now: it visits every page, so the page itself never asks for it while a crawl runs. */
     report: () => {
       reportCalls += 1;
-      return JSON.parse(handle.reportJson());
+      return readReport(handle);
     },
     /** How many times `report()` was called (the page's tests check that its refreshes never do). */
     get reportCalls() { return reportCalls; },
@@ -61,7 +78,7 @@ function wrapCrawl(handle, options) {
     get finished() { return handle.isFinished(); },
     /** A Promise of the final Report. */
     get done() {
-      done ??= handle.done().then((json) => JSON.parse(json));
+      done ??= handle.done().then(() => readReport(handle));
       return done;
     },
   };
