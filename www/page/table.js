@@ -296,21 +296,29 @@ export class ResultsTable {
     const sorted = this.sort.key !== 'order';
     const filtered = this.filter.text || this.filter.status !== 'all' || this.filter.outcome !== 'all';
     for (const row of added) changed.delete(row);
+    // The lowest position whose row changed place: rows above it kept theirs, so a window that ends
+    // above it only rewrites the changed rows it shows (a crawl appending rows below the view costs nothing).
+    let touched = Infinity;
+    const insert = (at, row) => {
+      this.shown.splice(at, 0, row);
+      touched = Math.min(touched, at);
+    };
     if (sorted || filtered || [...changed].some((r) => r.gone)) {
       for (const row of changed) {
         const at = this.indexOfRow(row);
-        if (at >= 0 && (row.gone || !this.passes(row) || sorted)) this.shown.splice(at, 1);
-        if (!row.gone && this.passes(row) && (at < 0 || sorted)) {
-          this.shown.splice(sorted ? this.insertionPoint(row) : this.shown.length, 0, row);
+        const stays = !row.gone && this.passes(row);
+        if (at >= 0 && (!stays || sorted)) {
+          this.shown.splice(at, 1);
+          touched = Math.min(touched, at);
         }
+        if (stays && (at < 0 || sorted)) insert(sorted ? this.insertionPoint(row) : this.shown.length, row);
       }
     }
-    const before = this.shown.length;
     for (const row of added) {
       if (row.gone || !this.passes(row)) continue;
-      if (sorted) this.shown.splice(this.insertionPoint(row), 0, row); else this.shown.push(row);
+      insert(sorted ? this.insertionPoint(row) : this.shown.length, row);
     }
-    const moved = sorted || filtered || this.shown.length !== before;
+    const moved = touched < this.last;
     this.renderWindow(moved, moved ? null : changed);
   }
 
@@ -338,7 +346,10 @@ export class ResultsTable {
       last = Math.min(total, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
     }
     const same = first === this.first && last === this.last;
-    if (!force && same && !changed?.size) return;
+    if (!force && same && !changed?.size) {
+      this.renderMargins(first, last, total);
+      return;
+    }
     this.first = first;
     this.last = last;
     const count = last - first;
@@ -358,7 +369,11 @@ export class ResultsTable {
       this.tbody.replaceChildren(...elements);
       if (focused && elements.includes(focused)) focused.focus({ preventScroll: true });
     }
-    // The rows outside the window are stood for by the table's margins, so the scrollbar is true.
+    this.renderMargins(first, last, total);
+  }
+
+  /** The rows outside the window are stood for by the table's margins, so the scrollbar is true. */
+  renderMargins(first, last, total) {
     this.table.style.marginTop = `${first * ROW_HEIGHT}px`;
     this.table.style.marginBottom = `${(total - last) * ROW_HEIGHT}px`;
     this.table.setAttribute('aria-rowcount', String(total + 1));
