@@ -4,14 +4,11 @@
 // click on an arrow lists its wakes, and "step N" opens that step in a
 // replay (where the wake is first seen); the keyboard reaches every node's
 // and every arrow's detail; the fold agrees with the whole log. Screenshots
-// of the view go to artifacts/e2e/.
-const path = require('node:path');
+// of the view go to artifacts/e2e/<test>/wakes-*.png.
 const { test, expect } = require('@playwright/test');
 const { variant, openPlaygroundForEachTest } = require('./helpers');
 
 openPlaygroundForEachTest();
-
-const SHOTS = path.join(__dirname, '../../artifacts/e2e');
 
 /** A click held ~100 ms, as a person clicks. */
 async function heldClick(page, x, y) {
@@ -19,6 +16,15 @@ async function heldClick(page, x, y) {
   await page.mouse.down();
   await page.waitForTimeout(100);
   await page.mouse.up();
+}
+
+/** Open the wake view's tab, by a held click on it. */
+async function openWakes(page) {
+  const box = await page.locator('#tab-wakes').boundingBox();
+  await heldClick(page, box.x + box.width / 2, box.y + box.height / 2);
+  await expect(page.locator('#tab-wakes')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator('#wakes')).toBeVisible();
+  await expect(page.locator('#graph')).toBeHidden();
 }
 
 /** Click the middle of an arrow of the wake view. */
@@ -44,12 +50,13 @@ const wakesInLog = (page) => page.evaluate(() => {
 const wakesDrawn = (page) => page.evaluate(() => Object.fromEntries(
   [...window.crawlscopePage.picture.wakeModel.edges.values()].map((e) => [e.key, e.count])));
 
-test('the_step_scene_shows_the_network_waking_the_fetch_and_join_waking_the_supervisor', async ({ page }) => {
-  test.setTimeout(90_000);
+test('the_step_scene_shows_the_network_waking_the_fetch_and_join_waking_the_supervisor', async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.locator('#scene-select').selectOption('step');
   const scene = page.locator('#scene');
   await scene.getByRole('button', { name: 'Start' }).click();
+  await openWakes(page);
   const step = scene.getByRole('button', { name: 'Step', exact: true });
   const edges = page.locator('#wake-edges');
   // The first wake of the worker is the network answering its fetch.
@@ -77,7 +84,7 @@ test('the_step_scene_shows_the_network_waking_the_fetch_and_join_waking_the_supe
   await expect(page.locator('#wakes-latest')).toContainText('With one worker no put() wakes a get()');
   await page.waitForTimeout(1000); // the last flash has faded
   await page.locator('#wakes').scrollIntoViewIfNeeded();
-  await page.locator('.wakes-body').screenshot({ path: path.join(SHOTS, 'wakes-step-scene.png') });
+  await page.locator('.wakes-body').screenshot({ path: testInfo.outputPath('wakes-step-scene.png') });
 });
 
 test('a_paused_crawl_shows_a_put_waking_a_get_and_its_step_opens_in_a_replay', async ({ page }) => {
@@ -86,6 +93,7 @@ test('a_paused_crawl_shows_a_put_waking_a_get_and_its_step_opens_in_a_replay', a
   await page.locator('#max-tasks').fill('3');
   await page.locator('#crawl-paused').click();
   await expect(page.locator('#crawl-state')).toHaveText('paused');
+  await openWakes(page);
   // Step (→) until a worker's put() has woken another worker parked at queue.get().
   const putWake = () => page.evaluate(() => [...window.crawlscopePage.picture.wakeModel.edges.values()]
     .find((e) => e.byAt.queueGet && e.from !== e.to)?.key ?? null);
@@ -134,7 +142,14 @@ test('the_keyboard_reaches_each_node_and_arrow_of_the_wake_view', async ({ page 
   await page.locator('#max-tasks').fill('2');
   await page.locator('#crawl').click();
   await expect(page.locator('#crawl-state')).toHaveText('done', { timeout: 30_000 });
-  await page.locator('#wakes').focus();
+  // The tabs: ← and → move between the task graph and the wake view.
+  await page.locator('#tab-graph').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.locator('#tab-wakes')).toBeFocused();
+  await expect(page.locator('#tab-wakes')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator('#wakes-panel')).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(page.locator('#wakes')).toBeFocused();
   await page.keyboard.press('ArrowRight');
   await expect(page.locator('#wake-detail-title')).toHaveText(/^supervisor: woken 1 time, woke others 0$/);
   await page.keyboard.press('ArrowRight');
@@ -144,7 +159,7 @@ test('the_keyboard_reaches_each_node_and_arrow_of_the_wake_view', async ({ page 
   await byNetwork.focus();
   await page.keyboard.press('Enter');
   await expect(page.locator('#wake-detail-title')).toHaveText(/^network woke worker 0: \d+ wakes$/);
-  await expect(page.locator('#wake-detail-list li').first()).toContainText(/ms · at (fetch\(\)|reading the body) · http/);
+  await expect(page.locator('#wake-detail-list li').first()).toContainText(/ms · at (fetch\(\)|reading the body) · step \d+http/);
   // The list under the canvas is the same arrows as buttons.
   await page.locator('#wake-edges button', { hasText: 'worker 0 → supervisor' }).or(
     page.locator('#wake-edges button', { hasText: 'worker 1 → supervisor' })).first().focus();
@@ -153,16 +168,18 @@ test('the_keyboard_reaches_each_node_and_arrow_of_the_wake_view', async ({ page 
   await expect(page.locator('#wake-detail-list li')).toContainText('at queue.join()');
 });
 
-test('a_30_page_crawl_draws_every_wake_of_its_log', async ({ page }) => {
+test('a_30_page_crawl_draws_every_wake_of_its_log', async ({ page }, testInfo) => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.locator('#root').fill(variant('pages=30;latency=60'));
   await page.locator('#max-tasks').fill('4');
   await page.locator('#crawl').click();
   await expect(page.locator('#crawl-state')).toHaveText('done', { timeout: 30_000 });
+  // Folded while hidden behind its tab: it agrees with the log when opened.
   expect(await wakesDrawn(page)).toEqual(await wakesInLog(page));
+  await openWakes(page);
   for (let w = 0; w < 4; w += 1) await expect(page.locator('#wake-edges')).toContainText(`network → worker ${w}`);
   await expect(page.locator('#wake-edges')).toContainText('→ supervisor: 1 wake, mostly at queue.join()');
   await page.waitForTimeout(1000);
   await page.locator('#wakes').scrollIntoViewIfNeeded();
-  await page.locator('.wakes-body').screenshot({ path: path.join(SHOTS, 'wakes-30-pages.png') });
+  await page.locator('.wakes-body').screenshot({ path: testInfo.outputPath('wakes-30-pages.png') });
 });

@@ -54,6 +54,42 @@ export class Picture {
       this.renderLegend();
     });
     this.wireSearch();
+    this.wireTabs();
+  }
+
+  /**
+   * The graph and the wake view share the picture's place as two tabs (ARIA tabs: ←/→, Home, End move
+   * between them). Both models fold every frame; only the tab shown is drawn.
+   */
+  wireTabs() {
+    const tabs = [...document.querySelectorAll('#picture [role="tab"]')];
+    this.showTab = () => {};
+    if (!tabs.length) return;
+    this.showTab = (id, focus = false) => {
+      for (const tab of tabs) {
+        const on = tab.id === id;
+        tab.setAttribute('aria-selected', String(on));
+        tab.tabIndex = on ? 0 : -1;
+        $(tab.getAttribute('aria-controls')).hidden = !on;
+        if (on && focus) tab.focus();
+      }
+      const wakes = id === 'tab-wakes';
+      if (this.wakes) this.wakes.visible = wakes;
+      // The legend is the graph's.
+      for (const el of [$('legend'), $('legend-all')]) if (el) el.hidden = wakes;
+      this.draw(true);
+    };
+    tabs.forEach((tab, i) => {
+      tab.addEventListener('click', () => this.showTab(tab.id));
+      tab.addEventListener('keydown', (e) => {
+        const n = tabs.length;
+        const to = { ArrowRight: (i + 1) % n, ArrowLeft: (i - 1 + n) % n, Home: 0, End: n - 1 }[e.key];
+        if (to === undefined) return;
+        e.preventDefault(); // the page's arrow shortcuts (step) stay out of the tabs
+        this.showTab(tabs[to].id, true);
+      });
+    });
+    this.showTab(tabs.find((t) => t.getAttribute('aria-selected') === 'true')?.id ?? tabs[0].id);
   }
 
   /** Be told when the model is replaced (the table follows the same model). */
@@ -207,6 +243,7 @@ export class Picture {
 
   /** Find a URL (for the table's Enter and for tests): centre it and open its detail. */
   reveal(url) {
+    this.showTab('tab-graph');
     return this.graph.centreOn(url);
   }
 

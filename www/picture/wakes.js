@@ -31,9 +31,10 @@ const OTHER_COLOR = '#5b6570';
 const FLASH_MS = 900;
 const R = 17; // a task node's radius
 const TOP = 46; // the supervisor's row
-const ROW = 74; // between rows of workers
+const ROW = 84; // between rows of workers
 const BOTTOM = 44; // the sources' row, from the bottom
 const MIN_GAP = 70; // between workers in a row
+const LABEL_AT = 0.6; // where along an arrow its count is drawn
 
 const reducedMotion = () => globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
 
@@ -61,6 +62,8 @@ export class WakeView {
     this.positions = new Map();
     this.edgeItems = new Map(); // edge key → <li>
     this.frame = 0;
+    /** Whether the view is on screen (a tab may hide it): hidden, it folds its list and words but paints nothing. */
+    this.visible = true;
     if (typeof ResizeObserver === 'function') {
       new ResizeObserver((entries) => {
         const width = entries.at(-1)?.contentRect.width;
@@ -141,6 +144,10 @@ export class WakeView {
       }
       this.sayLatest();
       if (this.selected) this.refreshDetail(recent);
+    }
+    if (!this.visible) {
+      this.flashes = [];
+      return;
     }
     const flashing = this.flashes.length > 0;
     if (!force && !flashing && this.drawnVersion === this.model.version) return;
@@ -251,7 +258,7 @@ export class WakeView {
     if (p) {
       ctx.textAlign = 'left';
       ctx.fillStyle = '#4f5861';
-      ctx.fillText('workers', 6, p.y + 0.5);
+      ctx.fillText('workers', 8, p.y + 0.5);
     }
   }
 
@@ -260,7 +267,8 @@ export class WakeView {
     const dx = b.x - a.x;
     const dy = b.y - a.y;
     const len = Math.hypot(dx, dy) || 1;
-    const bend = 0.16 * len + 10;
+    // Within a row of workers the arcs rise with their length, so 0 → 1, 0 → 2 and 0 → 3 stay apart.
+    const bend = Math.abs(dy) < 1 ? 0.3 * len + 12 : 0.16 * len + 10;
     return { x: (a.x + b.x) / 2 + (dy / len) * bend, y: (a.y + b.y) / 2 - (dx / len) * bend };
   }
 
@@ -292,7 +300,8 @@ export class WakeView {
     const end = { x: b.x - (dx / len) * reach, y: b.y - (dy / len) * reach };
     ctx.moveTo(a.x, a.y);
     ctx.quadraticCurveTo(c.x, c.y, end.x, end.y);
-    return { x: end.x, y: end.y, dx: dx / len, dy: dy / len, mid: this.pointOn(a, b, edge, 0.5) };
+    // The count sits past the middle, nearer the woken: arrows from one source fan apart there.
+    return { x: end.x, y: end.y, dx: dx / len, dy: dy / len, mid: this.pointOn(a, b, edge, LABEL_AT) };
   }
 
   arrow(tip, w) {
@@ -384,8 +393,13 @@ export class WakeView {
       ? ` The latest ${edge.wakes.length} are listed.` : ''}`);
     const items = [...edge.wakes].reverse().map((r) => {
       const li = document.createElement('li');
-      li.append(document.createTextNode(`${r.tMs.toFixed(1)} ms · at ${awaitName(r.at)}${r.url ? ` · ${r.url}` : ''} · `));
-      li.append(this.stepButton(r.step));
+      li.append(document.createTextNode(`${r.tMs.toFixed(1)} ms · at ${awaitName(r.at)} · `), this.stepButton(r.step));
+      if (r.url) {
+        const url = document.createElement('span');
+        url.className = 'wake-url';
+        url.textContent = r.url; // crawled text: as text only
+        li.append(url);
+      }
       return li;
     });
     this.els.list.replaceChildren(...items);
@@ -460,7 +474,7 @@ export class WakeView {
     const edge = this.model.edges.get(key);
     const a = edge && this.positions.get(edge.from);
     const b = edge && this.positions.get(edge.to);
-    return a && b ? this.pointOn(a, b, edge, 0.5) : null;
+    return a && b ? this.pointOn(a, b, edge, LABEL_AT) : null;
   }
 
   listen() {
