@@ -128,6 +128,11 @@ test('a_paused_crawl_shows_a_put_waking_a_get_and_its_step_opens_in_a_replay', a
   await button.click();
   await expect(page.locator('#crawl-state')).toHaveText('replay');
   await expect(page.locator('#replay-pos')).toHaveText(new RegExp(`^step ${n} / \\d+$`));
+  // The replay's wake view is folded up to that step: the arrow is there, with that wake on it.
+  await openWakes(page);
+  await expect(page.locator('#wake-edges')).toContainText(/worker \d → worker \d: \d+ wakes?, mostly at queue\.get\(\)/);
+  expect(await page.evaluate((k) => window.crawlscopePage.picture.wakeModel.edges.get(k)?.wakes.at(-1).step, key))
+    .toBeLessThanOrEqual(n);
   // That step is where the wake is first seen.
   const seen = (at) => page.evaluate(([s, step]) => {
     window.crawlscope.current.seek(step);
@@ -179,7 +184,11 @@ test('a_30_page_crawl_draws_every_wake_of_its_log', async ({ page }, testInfo) =
   await openWakes(page);
   for (let w = 0; w < 4; w += 1) await expect(page.locator('#wake-edges')).toContainText(`network → worker ${w}`);
   await expect(page.locator('#wake-edges')).toContainText('→ supervisor: 1 wake, mostly at queue.join()');
+  // A put() that woke a get(): its wakes name the URL put.
+  const put = await page.evaluate(() => [...window.crawlscopePage.picture.wakeModel.edges.values()]
+    .find((e) => e.byAt.queueGet && e.from !== e.to).key);
   await page.waitForTimeout(1000);
-  await page.locator('#wakes').scrollIntoViewIfNeeded();
+  await clickEdge(page, put);
+  await expect(page.locator('#wake-detail-list li').first()).toContainText(/at queue\.get\(\) · step \d+http/);
   await page.locator('.wakes-body').screenshot({ path: testInfo.outputPath('wakes-30-pages.png') });
 });

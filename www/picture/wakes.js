@@ -34,6 +34,7 @@ const TOP = 46; // the supervisor's row
 const ROW = 84; // between rows of workers
 const BOTTOM = 44; // the sources' row, from the bottom
 const MIN_GAP = 70; // between workers in a row
+const MIN_HEIGHT = 320; // the canvas's least height: as tall as its detail panel
 const LABEL_AT = 0.6; // where along an arrow its count is drawn
 
 const reducedMotion = () => globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
@@ -109,7 +110,8 @@ export class WakeView {
     const workers = this.model.tasks().filter((n) => n.kind === 'worker');
     const perRow = Math.max(1, Math.floor((width - 110) / MIN_GAP));
     const rows = Math.max(1, Math.ceil(workers.length / perRow));
-    const height = TOP + ROW * (rows + 1) + BOTTOM;
+    const height = Math.max(MIN_HEIGHT, TOP + ROW * (rows + 1) + BOTTOM);
+    const rowGap = (height - TOP - BOTTOM) / (rows + 1); // the rows share what room there is
     const pos = new Map();
     for (const n of this.model.tasks()) if (n.kind === 'supervisor') pos.set(n.key, { x: width / 2, y: TOP, r: R });
     workers.forEach((n, i) => {
@@ -118,7 +120,7 @@ export class WakeView {
       // Right of the row's name ("workers", drawn at the left).
       const gap = Math.min((width - 60) / (inRow + 1), 140);
       const x = 30 + width / 2 + (i % perRow - (inRow - 1) / 2) * gap;
-      pos.set(n.key, { x, y: TOP + ROW * (row + 1), r: workers.length > 24 ? R - 5 : R });
+      pos.set(n.key, { x, y: TOP + rowGap * (row + 1), r: workers.length > 24 ? R - 5 : R });
     });
     const sources = this.model.sources();
     sources.forEach((n, i) => {
