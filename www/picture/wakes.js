@@ -29,6 +29,7 @@ export const POINT_COLORS = {
 };
 const OTHER_COLOR = '#5b6570';
 const FLASH_MS = 900;
+const DETAIL_MS = 1000; // an open detail follows new wakes at most this often
 const R = 17; // a task node's radius
 const TOP = 46; // the supervisor's row
 const ROW = 84; // between rows of workers
@@ -85,6 +86,8 @@ export class WakeView {
     this.outlined = [];
     this.selected = null;
     this.focusIdx = -1;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = 0;
     this.edgeItems.clear();
     this.els.edges.replaceChildren();
     this.showEmptyDetail();
@@ -369,20 +372,32 @@ export class WakeView {
     this.els.list.replaceChildren();
   }
 
-  /** Keep an open detail current when new wakes touch it. */
+  /**
+   * Keep an open detail current when new wakes touch it: at most once a second (its title is in a live
+   * region, and a busy crawl wakes its tasks hundreds of times a second), the last time always.
+   */
   refreshDetail(recent) {
-    const key = this.selected.key;
-    const touched = this.selected.kind === 'edge'
+    const { kind, key } = this.selected;
+    const touched = kind === 'edge'
       ? recent.some((r) => `${r.from}>${r.to}` === key)
       : recent.some((r) => r.from === key || r.to === key);
-    if (touched) this.select(this.selected.kind, key, false);
+    if (!touched || this.refreshTimer) return;
+    const wait = Math.max(0, (this.refreshedAt ?? -Infinity) + DETAIL_MS - performance.now());
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = 0;
+      this.refreshedAt = performance.now();
+      if (this.selected?.kind === kind && this.selected.key === key) this.select(kind, key, false);
+    }, wait);
   }
 
-  /** Show an edge's wakes, or a node's edges in and out. */
+  /** Show an edge's wakes, or a node's edges in and out; a button focused in the list keeps the focus. */
   select(kind, key, redraw = true) {
     this.selected = { kind, key };
+    const buttons = () => [...this.els.list.querySelectorAll('button')];
+    const focused = buttons().indexOf(document.activeElement);
     if (kind === 'edge') this.showEdge(this.model.edges.get(key));
     else this.showNode(this.model.nodes.get(key));
+    if (focused >= 0) buttons()[Math.min(focused, buttons().length - 1)]?.focus();
     if (redraw) this.draw(true);
   }
 
