@@ -73,9 +73,14 @@ test('the_step_scene_shows_the_network_waking_the_fetch_and_join_waking_the_supe
   await expect(page.locator('#wake-detail-title')).toHaveText(/^network woke worker 0: \d+ wakes?$/);
   await expect(page.locator('#wake-detail-note')).toContainText('fetch() 1');
   // Step to the end: task_done() of the last URL wakes the supervisor at queue.join().
-  for (let i = 0; i < 300 && (await scene.locator('.sc-badge').textContent()) !== 'finished'; i += 1) {
-    await step.click();
-    await page.waitForTimeout(40);
+  for (let i = 0; i < 200 && (await scene.locator('.sc-badge').textContent()) !== 'finished'; i += 1) {
+    // Step once something is ready (or only a timer can go on): a reader waits for the network too.
+    await page.waitForFunction(() => {
+      const c = window.crawlscope.current;
+      return c.finished || c.ready().length > 0 || c.task(0)?.task?.awaiting === 'timer' || c.task(0)?.task?.awaiting === 'yield';
+    }, null, { timeout: 10_000 }).catch(() => {});
+    await step.focus(); // the keyboard, as a reader stepping many times does
+    await page.keyboard.press(' ');
   }
   await expect(scene.locator('.sc-badge')).toHaveText('finished');
   await expect(edges).toContainText('worker 0 → supervisor: 1 wake, mostly at queue.join()');
