@@ -214,6 +214,7 @@ async function main() {
     renderNow(api.current);
   });
   controls.onStep = (events) => picture.highlight(events);
+  if (picture.wakes) picture.wakes.onGoToStep = (n) => controls.goToStep(n); // a wake's "step N
   // For devtools and tests: the page's picture (the API itself is window.crawlscope).
   window.crawlscopePage = { picture, table };
   api.onCurrent(follow);

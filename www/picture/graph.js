@@ -1,6 +1,8 @@
 // The task graph on a canvas: a node per URL, layered by depth (columns),
 // coloured by state. Pan by dragging, zoom with the wheel, double-click to
-// fit, click a node for its detail.
+// fit, click a node for its detail. From the keyboard: the canvas takes the
+// focus, the arrow keys walk the nodes in discovery order (Home, End) and
+// open each one's detail, panning to it when it is off screen.
 //
 // It stays readable and cheap from 20 pages to 20,000:
 // - Layout is incremental: a node's place is its depth layer and its index
@@ -156,6 +158,9 @@ export class TaskGraph {
     /** The selected page's links (from its detail), drawn as edges from it. */
     this.links = [];
     this.highlight = new Set();
+    /** The node the keyboard is on (its index in the model's discovery order), and who hears of it. */
+    this.focusIdx = -1;
+    this.onFocusNode = null;
     /**
      * The canvas's CSS size, kept by a ResizeObserver: asking
      * getBoundingClientRect() every frame would force a layout each time the
@@ -180,6 +185,7 @@ export class TaskGraph {
     this.layout = new Layout();
     this.selected = null;
     this.links = [];
+    this.focusIdx = -1;
     this.fitted = false; // until the user pans or zooms, the view fits the graph
     this.dirty = true;
     this.raster = null;
@@ -511,6 +517,37 @@ export class TaskGraph {
       this.draw(true);
     }, { passive: false });
     c.addEventListener('dblclick', () => { this.fitted = false; this.draw(true); });
+    c.addEventListener('keydown', (e) => this.key(e));
+  }
+
+  /** Arrow keys walk the nodes (and open each one's detail); the page's arrow shortcuts stay out of it. */
+  key(e) {
+    const order = this.model.order;
+    if (!order.length || e.ctrlKey || e.metaKey || e.altKey) return;
+    let next = null;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowDown') next = Math.min(order.length - 1, this.focusIdx + 1);
+    else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') next = Math.max(0, this.focusIdx - 1);
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = order.length - 1;
+    else if ((e.key === 'Enter' || e.key === ' ') && this.focusIdx >= 0) next = this.focusIdx;
+    if (next == null) return;
+    e.preventDefault();
+    this.fold();
+    this.focusIdx = next;
+    const node = order[next];
+    if (node.idx < 0) return;
+    const [x, y] = this.at(node);
+    const { width, height } = this.cssSize();
+    if (x < 8 || y < 8 || x > width - 8 || y > height - 8) {
+      // Off screen: bring it to the middle, at the same zoom.
+      const p = this.layout.pos(node);
+      this.view = { x: width / 2 - p.x * this.view.k, y: height / 2 - p.y * this.view.k, k: this.view.k };
+      this.fitted = true;
+    }
+    this.selected = node.url;
+    this.links = [];
+    this.onFocusNode?.(node.url);
+    this.draw(true);
   }
 }
 

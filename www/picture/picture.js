@@ -1,7 +1,8 @@
-// The picture: the task graph, the worker lanes with the queue and join
-// counter, the task detail panel, the graph's search box and legend, and
-// the devtools output — all folded from the current view's event log (a
-// live crawl, a replay, or a saved report) into one CrawlModel.
+// The picture: the task graph, the wake view (who woke whom), the worker
+// lanes with the queue and join counter, the task detail panel, the graph's
+// search box and legend, the devtools output and the text summary — all
+// folded from the current view's event log (a live crawl, a replay, or a
+// saved report) into one CrawlModel and one WakeModel.
 //
 // Per frame it folds only the new events, and the graph and lanes redraw
 // only what changed. What needs the engine's whole log (a task's detail and
@@ -11,6 +12,9 @@ import { CrawlModel, STATES } from './model.js';
 import { TaskGraph, SMALL } from './graph.js';
 import { Lanes } from './lanes.js';
 import { Devtools } from './devtools.js';
+import { WakeModel } from './wakes-model.js';
+import { WakeView } from './wakes.js';
+import { PictureSummary } from './summary.js';
 import { awaitName, causeName } from '../stepping/stepping.js';
 import { isWebUrl } from '../dom.js';
 
@@ -26,6 +30,7 @@ const BUSY_DRAW_MS = 100;
 export class Picture {
   constructor() {
     this.model = new CrawlModel();
+    this.wakeModel = new WakeModel();
     this.view = null;
     this.devtools = null;
     this.detailUrl = null;
@@ -34,6 +39,11 @@ export class Picture {
     this.listeners = new Set();
     this.graph = new TaskGraph($('graph'), this.model, (url) => this.showDetail(url));
     this.lanes = new Lanes($('lanes'), this.model);
+    // The wake view, where the page has one (the embed does not).
+    this.wakes = $('wakes') ? new WakeView({ canvas: $('wakes'), edges: $('wake-edges'), latest: $('wakes-latest'),
+      title: $('wake-detail-title'), note: $('wake-detail-note'), list: $('wake-detail-list') }, this.wakeModel) : null;
+    this.summary = new PictureSummary($('picture-summary'));
+    this.graph.onFocusNode = (url) => this.showDetail(url, false);
     this.renderLegend();
     $('detail-close').addEventListener('click', () => this.hideDetail());
     $('detail-refresh')?.addEventListener('click', () => this.showDetail(this.detailUrl, false));
@@ -44,6 +54,42 @@ export class Picture {
       this.renderLegend();
     });
     this.wireSearch();
+    this.wireTabs();
+  }
+
+  /**
+   * The graph and the wake view share the picture's place as two tabs (ARIA tabs: ←/→, Home, End move
+   * between them). Both models fold every frame; only the tab shown is drawn.
+   */
+  wireTabs() {
+    const tabs = [...document.querySelectorAll('#picture [role="tab"]')];
+    this.showTab = () => {};
+    if (!tabs.length) return;
+    this.showTab = (id, focus = false) => {
+      for (const tab of tabs) {
+        const on = tab.id === id;
+        tab.setAttribute('aria-selected', String(on));
+        tab.tabIndex = on ? 0 : -1;
+        $(tab.getAttribute('aria-controls')).hidden = !on;
+        if (on && focus) tab.focus();
+      }
+      const wakes = id === 'tab-wakes';
+      if (this.wakes) this.wakes.visible = wakes;
+      // The legend is the graph's.
+      for (const el of [$('legend'), $('legend-all')]) if (el) el.hidden = wakes;
+      this.draw(true);
+    };
+    tabs.forEach((tab, i) => {
+      tab.addEventListener('click', () => this.showTab(tab.id));
+      tab.addEventListener('keydown', (e) => {
+        const n = tabs.length;
+        const to = { ArrowRight: (i + 1) % n, ArrowLeft: (i - 1 + n) % n, Home: 0, End: n - 1 }[e.key];
+        if (to === undefined) return;
+        e.preventDefault(); // the page's arrow shortcuts (step) stay out of the tabs
+        this.showTab(tabs[to].id, true);
+      });
+    });
+    this.showTab(tabs.find((t) => t.getAttribute('aria-selected') === 'true')?.id ?? tabs[0].id);
   }
 
   /** Be told when the model is replaced (the table follows the same model). */
@@ -60,6 +106,8 @@ export class Picture {
     this.model = model;
     this.graph.setModel(model);
     this.lanes.setModel(model);
+    this.wakeModel = new WakeModel();
+    this.wakes?.setModel(this.wakeModel);
     this.legendKey = null;
     for (const listener of this.listeners) listener(model);
   }
@@ -69,6 +117,7 @@ export class Picture {
     this.view = view;
     this.setModel(view.kind === 'report' ? CrawlModel.fromReport(view.report()) : new CrawlModel());
     this.devtools = view.kind === 'crawl' ? new Devtools(view.originMs, this.logging()) : null;
+    this.summary.reset();
     this.hideDetail();
     this.update();
   }
@@ -91,6 +140,7 @@ export class Picture {
     const view = this.view;
     if (!view || view.kind === 'report') {
       this.draw();
+      this.summary.update(this.model, view);
       return;
     }
     if (view.eventCount < this.model.seen) {
@@ -99,6 +149,20 @@ export class Picture {
     }
     const events = view.events(this.model.seen);
     this.model.apply(events);
+    this.wakeModel.apply(events);
+    if (this.wakes) {
+      this.wakes.stepMode = view.kind === 'replay' ? 'replay' : view.finished ? 'finished' : 'live';
+    }
+    // A paused crawl or a replay moves a step at a time: the summary tells the latest.
+    if (view.kind === 'replay' || view.paused) {
+      const start = events.findLastIndex((e) => e.type === 'pollStart');
+      if (start >= 0) {
+        const end = events.findIndex((e, i) => i > start && e.type === 'pollEnd');
+        this.summary.step(events.slice(start, end < 0 ? events.length : end + 1), this.model.names);
+      }
+    } else {
+      this.summary.reset(); // running freely: no step to tell
+    }
     if (this.devtools) {
       this.devtools.logToConsole = this.logging();
       this.devtools.apply(events);
@@ -115,11 +179,13 @@ export class Picture {
       this.drawnAt = now;
     }
     this.renderLegend();
+    this.summary.update(this.model, view);
     if (this.detailUrl && events.some((e) => e.url === this.detailUrl)) this.refreshDetail();
   }
 
   draw(force = false) {
     this.graph.draw(force);
+    this.wakes?.draw(force);
     this.lanes.draw(force);
   }
 
@@ -190,6 +256,7 @@ export class Picture {
 
   /** Find a URL (for the table's Enter and for tests): centre it and open its detail. */
   reveal(url) {
+    this.showTab('tab-graph');
     return this.graph.centreOn(url);
   }
 

@@ -337,6 +337,22 @@ export class Controls {
     $('load-log').value = '';
   }
 
+  /**
+   * Go to step `n` in a replay: of the replay shown, or of the current crawl once it has ended (its log
+   * opens as a replay). Returns whether it went.
+   */
+  goToStep(n) {
+    const view = this.view;
+    if (view?.kind === 'replay') {
+      this.stopPlaying();
+      this.seek(n);
+      return true;
+    }
+    if (view?.kind === 'crawl' && view.finished) return this.openLog(JSON.stringify(view.log()), n);
+    this.say('A replay can go to a step once the crawl has ended.');
+    return false;
+  }
+
   /** Open a log for replay; a bad one gives a message, never a broken page. */
   openLog(text, step = 0) {
     this.stopPlaying();
