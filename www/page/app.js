@@ -78,8 +78,8 @@ function renderNow(view) {
  * Follow a crawl. Every frame the picture folds the new events; the
  * counters, the table window and the controls refresh every 100 ms. None of
  * it grows with the crawl. While the picture is busy (a big crawl running
- * freely) the whole update runs ten times a second on a timer instead of
- * every frame: the browser then paints ten frames a second, not sixty, and
+ * freely) the whole update runs at most ten times a second on a timer
+ * instead of every frame: the browser then paints ten frames a second, not sixty, and
  * (without a GPU, painting is the main thread's work) leaves the rest to the
  * crawl. Pause, a step or the end bring back every-frame updates at once.
  */
@@ -98,7 +98,9 @@ function watch(view) {
       controls.refresh();
       return;
     }
-    if (picture.busy) setTimeout(tick, Picture.BUSY_MS);
+    // Busy: at most a twentieth of the thread goes to the page's own update (more time between
+    // updates when one costs more, as on a slow or loaded machine).
+    if (picture.busy) setTimeout(tick, Math.max(Picture.BUSY_MS, (performance.now() - now) * 20));
     else requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -221,7 +223,7 @@ async function main() {
   api.onCurrent(() => refreshReportButtons(api));
   const form = $('crawl-form');
   wireForm(form).grow();
-  wireCorsNote(api, form);
+  wireCorsNote(api, form, picture);
   countSet();
   form.addEventListener('submit', (e) => {
     e.preventDefault();

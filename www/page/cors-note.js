@@ -56,9 +56,10 @@ function fill(note, origin, proxyAvailable, useProxy) {
 
 /**
  * Wire the note and the proxy checkbox to the API. `form` is the crawl form:
- * the button ticks the option and submits it.
+ * the button ticks the option and submits it; `picture` is the page's
+ * picture, whose model has folded the crawl's log.
  */
-export function wireCorsNote(api, form) {
+export function wireCorsNote(api, form, picture) {
   const checkbox = $('opt-proxy');
   if (checkbox && api.proxy) checkbox.closest('label').hidden = false;
   const note = noteElement();
@@ -74,12 +75,11 @@ export function wireCorsNote(api, form) {
     clearInterval(timer);
     note.hidden = true; // once per crawl: a new crawl starts without it
     if (view?.kind !== 'crawl') return;
-    let from = 0;
+    // The picture's model folds the log (its first opaque `corsProbed`): reading the events
+    // again here would parse every event twice.
     const look = () => {
       if (api.current !== view) return clearInterval(timer);
-      const events = view.events(from);
-      from += events.length;
-      const wall = events.find((e) => e.type === 'corsProbed' && e.opaque);
+      const wall = picture.model.corsWall;
       if (wall) fill(note, wall.origin, api.proxy !== null, useProxy);
       if (wall || view.finished) clearInterval(timer);
     };

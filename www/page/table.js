@@ -206,7 +206,23 @@ export class ResultsTable {
     this.shown = []; // rows passing the filter, in sort order
     this.elements = []; // pooled <tr>s
     this.focusIndex = 0; // the row that takes keyboard focus (roving tabindex)
-    this.scroller?.addEventListener('scroll', () => this.renderWindow(), { passive: true });
+    // The scroll position and the view's height are kept from events, never read while rendering:
+    // a read after the counters' writes would force a layout on every refresh.
+    this.scrollTop = 0;
+    this.viewHeight = 600;
+    this.scroller?.addEventListener('scroll', () => {
+      this.scrollTop = this.scroller.scrollTop;
+      this.renderWindow();
+    }, { passive: true });
+    if (this.scroller && typeof ResizeObserver === 'function') {
+      new ResizeObserver((entries) => {
+        const height = entries.at(-1)?.contentRect.height;
+        if (height && height !== this.viewHeight) {
+          this.viewHeight = height;
+          requestAnimationFrame(() => this.renderWindow()); // never inside the observer's callback
+        }
+      }).observe(this.scroller);
+    }
     this.tbody.addEventListener('keydown', (e) => this.key(e));
     this.tbody.addEventListener('focusin', (e) => {
       const tr = e.target.closest?.('tr');
@@ -340,8 +356,8 @@ export class ResultsTable {
     let first = 0;
     let last = total;
     if (total > ALL_ROWS && this.scroller) {
-      const top = this.scroller.scrollTop;
-      const height = this.scroller.clientHeight || 600;
+      const top = this.scrollTop;
+      const height = this.viewHeight || 600;
       first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
       last = Math.min(total, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
     }
@@ -393,7 +409,7 @@ export class ResultsTable {
     const tr = e.target.closest?.('tr');
     if (!tr?.dataset.index) return;
     const index = Number(tr.dataset.index);
-    const page = Math.max(1, Math.floor((this.scroller?.clientHeight ?? 400) / ROW_HEIGHT) - 1);
+    const page = Math.max(1, Math.floor((this.scroller ? this.viewHeight : 400) / ROW_HEIGHT) - 1);
     const to = { ArrowDown: index + 1, ArrowUp: index - 1, PageDown: index + page, PageUp: index - page, Home: 0,
       End: this.shown.length - 1 }[e.key];
     if (e.key === 'Enter') {
@@ -410,9 +426,10 @@ export class ResultsTable {
     this.focusIndex = index;
     if (this.scroller && this.shown.length > ALL_ROWS) {
       const top = index * ROW_HEIGHT;
-      const view = this.scroller.clientHeight;
-      if (top < this.scroller.scrollTop) this.scroller.scrollTop = top;
-      else if (top + ROW_HEIGHT > this.scroller.scrollTop + view) this.scroller.scrollTop = top + ROW_HEIGHT - view;
+      const view = this.viewHeight;
+      if (top < this.scrollTop) this.scroller.scrollTop = top;
+      else if (top + ROW_HEIGHT > this.scrollTop + view) this.scroller.scrollTop = top + ROW_HEIGHT - view;
+      this.scrollTop = this.scroller.scrollTop;
     }
     this.renderWindow(true);
     this.tbody.querySelector(`tr[data-index="${index}"]`)?.focus({ preventScroll: true });

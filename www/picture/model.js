@@ -108,6 +108,8 @@ export class CrawlModel {
     this.elapsedMs = 0;
     this.endReason = null;
     this.finished = false;
+    /** The first origin a `no-cors` probe found answering without CORS headers ({ origin }), or null. */
+    this.corsWall = null;
     this.version = 0; // bumped on every change, so views redraw only when needed
     this.changedNodes = [];
     this.changedRows = new Set();
@@ -318,6 +320,10 @@ export class CrawlModel {
       case 'taskDone':
         this.unfinished = e.unfinished; // task_done lowers the counter join() waits on, not the queue
         this.taskUrl.delete(e.task);
+        break;
+      case 'corsProbed':
+        // The first origin that answered without CORS headers (the page offers the proxy for it).
+        if (e.opaque && !this.corsWall) this.corsWall = { origin: e.origin };
         break;
       case 'finished':
         this.finished = true;
