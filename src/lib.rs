@@ -24,6 +24,9 @@
 //!   seed-style text form.
 //! * [`tasks`] — per-task detail (state, polls, wakes, times), folded too.
 //! * [`replay`] — the log as a file, and an exact replay of it, step by step.
+//! * [`lints`] — long polls, self-wakes, slow-to-poll and never-woken tasks,
+//!   folded from the log, each told in the chapter's words; [`trace`] is the
+//!   log as a Trace Event Format file (Perfetto, `chrome://tracing`).
 //! * [`crawler`] — the engine: workers, supervisor, stop, the queue budget.
 //! * [`fetching`] — one URL, carefully: robots.txt, a per-host slot
 //!   ([`politeness`]), the engine's timeout, retries with backoff ([`retry`]).
@@ -50,6 +53,7 @@ pub mod env;
 pub mod event;
 pub mod fetching;
 pub mod links;
+pub mod lints;
 pub mod options;
 pub mod page;
 pub mod politeness;
@@ -64,6 +68,7 @@ pub mod signal;
 pub mod tasks;
 pub mod text;
 pub mod time;
+pub mod trace;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,0 +1,322 @@
+//! The event log as a Trace Event Format file: the JSON that Perfetto's UI,
+//! `chrome://tracing` and the DevTools Performance panel ("Load profile")
+//! open, so a crawl can be read in the timeline tools people already use.
+//!
+//! What the file holds, on one process (`crawlscope`):
+//!
+//! * a track (a "thread") per task, named as the page's lanes name it
+//!   (`worker 0` …, then `supervisor`), with a slice per poll named by what
+//!   the poll did (`get() → fetch`, `response → parse → put() ×9 → task_done()`);
+//! * a track per outside waker — `network`, `timer`, `outside (Stop,
+//!   cancel)` — with a zero-length slice where each of its wakes happened;
+//! * a flow arrow for every wake that was followed by a poll: from the
+//!   waking task's poll (or the outside track) to the woken task's next poll;
+//! * each fetch as an async slice (`fetch`, `robots.txt`) from request to
+//!   response, on its own async track;
+//! * each lint (see [`crate::lints`]) as an instant event on its task's track;
+//! * the queue's length and unfinished count as a counter track.
+//!
+//! Times are the log's wall time (`wallMs`, pauses included, in µs), so a
+//! Step's poll shows as long as it really ran; a version-1 log has only `tMs`.
+//! The output is a pure function of the log: the same log, the same bytes.
+
+use crate::event::{AwaitPoint, Event, EventKind, TaskId, WakeCause};
+use crate::lints::LintFold;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// The one process every track belongs to.
+const PID: u32 = 1;
+/// Tracks of the wakers that are not tasks (task `n` is track `n + 1`).
+const NETWORK: u64 = 1_000_001;
+const TIMER: u64 = 1_000_002;
+const OUTSIDE: u64 = 1_000_003;
+
+/// A task's track id: 0 is avoided, some importers treat it as "no thread".
+fn track(task: TaskId) -> u64 {
+    u64::from(task) + 1
+}
+
+/// Milliseconds to the format's microseconds, to 0.1 µs (the log's clock is
+/// `performance.now()`, coarser than that): short numbers, small files.
+fn micros(ms: f64) -> f64 {
+    (ms * 10_000.0).round() / 10.0
+}
+
+/// An event's time on the trace's clock: wall time, or `tMs` in an old log.
+fn wall_us(event: &Event) -> f64 {
+    micros(event.wall_ms.unwrap_or(event.t_ms))
+}
+
+/// A poll being built: when it started and what it has done so far.
+struct OpenPoll {
+    task: TaskId,
+    ts: f64,
+    step: usize,
+    /// What it did, in order, consecutive repeats counted: `(put(), 9)`.
+    actions: Vec<(&'static str, u32)>,
+    /// The first URL the poll was about (args only).
+    url: Option<String>,
+}
+
+impl OpenPoll {
+    fn did(&mut self, action: &'static str) {
+        match self.actions.last_mut() {
+            Some((last, n)) if *last == action => *n += 1,
+            _ => self.actions.push((action, 1)),
+        }
+    }
+
+    /// The slice's name: what it did, or where it parked when it did nothing
+    /// that is logged (a parse slice that ran out of time, a response head).
+    fn name(&self, awaiting: Option<AwaitPoint>, ready: bool) -> String {
+        if self.actions.is_empty() {
+            return match (ready, awaiting) {
+                (true, _) => "poll → returned".into(),
+                (_, Some(AwaitPoint::Yield)) => "parse (one slice)".into(),
+                (_, Some(AwaitPoint::BodyRead)) => "response head".into(),
+                _ => "poll".into(),
+            };
+        }
+        const SHOWN: usize = 5;
+        let mut parts: Vec<String> = self
+            .actions
+            .iter()
+            .take(SHOWN)
+            .map(|(a, n)| if *n > 1 { format!("{a} ×{n}") } else { (*a).to_string() })
+            .collect();
+        if self.actions.len() > SHOWN {
+            parts.push("…".into());
+        }
+        parts.join(" → ")
+    }
+}
+
+/// A wake waiting for the woken task's next poll, where its arrow ends.
+struct PendingWake {
+    id: u64,
+    from: u64,
+    ts: f64,
+}
+
+/// Counts a test (or a curious reader) can check the file against.
+#[derive(Default)]
+struct Tally {
+    polls: u64,
+    wakes: u64,
+    flows: u64,
+    fetches: u64,
+    lints: u64,
+}
+
+/// The trace of `events` (a whole log), as the format's JSON object.
+pub fn trace_events(events: &[Event]) -> Value {
+    let mut out: Vec<Value> = Vec::with_capacity(events.len() + 16);
+    let mut tally = Tally::default();
+    let mut names: BTreeMap<TaskId, String> = BTreeMap::new();
+    let mut open: BTreeMap<TaskId, OpenPoll> = BTreeMap::new();
+    // The poll that is running now: events without a task belong to it.
+    let mut current: Option<TaskId> = None;
+    let mut pending: BTreeMap<TaskId, Vec<PendingWake>> = BTreeMap::new();
+    // (task, url, attempt, robots) → async slice id, for fetches in flight.
+    let mut fetching: BTreeMap<(TaskId, String, u32, bool), u64> = BTreeMap::new();
+    let mut next_id: u64 = 1;
+    let mut sources_used: [bool; 3] = [false; 3];
+    let mut polls_ended: usize = 0;
+    let mut queue_len: usize = 0;
+
+    for event in events {
+        let ts = wall_us(event);
+        // Actions of the poll running now (the event's own task, or the current poll).
+        let owner = event.task().filter(|t| open.contains_key(t)).or(current);
+        let mut did = |action: &'static str, url: Option<&str>| {
+            if let Some(poll) = owner.and_then(|t| open.get_mut(&t)) {
+                poll.did(action);
+                if poll.url.is_none() {
+                    poll.url = url.map(str::to_string);
+                }
+            }
+        };
+        match &event.kind {
+            EventKind::TaskSpawned { task, name } => {
+                names.insert(*task, name.clone());
+                let sort = if name == "supervisor" { 100_000 } else { u64::from(*task) };
+                out.push(meta("thread_name", Some(track(*task)), json!({ "name": name })));
+                out.push(meta("thread_sort_index", Some(track(*task)), json!({ "sort_index": sort })));
+            }
+            EventKind::PollStart { task } => {
+                // Arrows end here: every wake since this task's last poll.
+                for wake in pending.remove(task).unwrap_or_default() {
+                    out.push(json!({ "ph": "s", "name": "wake", "cat": "wake", "id": wake.id, "pid": PID,
+                        "tid": wake.from, "ts": wake.ts }));
+                    out.push(json!({ "ph": "f", "bp": "e", "name": "wake", "cat": "wake", "id": wake.id,
+                        "pid": PID, "tid": track(*task), "ts": ts }));
+                    tally.flows += 1;
+                }
+                open.insert(*task, OpenPoll { task: *task, ts, step: polls_ended + 1, actions: Vec::new(), url: None });
+                current = Some(*task);
+            }
+            EventKind::PollEnd { task, ready, awaiting } => {
+                if let Some(poll) = open.remove(task) {
+                    let mut args = Map::new();
+                    args.insert("step".into(), json!(poll.step));
+                    args.insert("ready".into(), json!(ready));
+                    if let Some(point) = awaiting {
+                        args.insert("awaiting".into(), json!(point));
+                    }
+                    if let Some(url) = &poll.url {
+                        args.insert("url".into(), json!(url));
+                    }
+                    out.push(json!({ "ph": "X", "cat": "poll", "name": poll.name(*awaiting, *ready), "pid": PID,
+                        "tid": track(poll.task), "ts": poll.ts, "dur": ((ts - poll.ts) * 10.0).round() / 10.0,
+                        "args": Value::Object(args) }));
+                    tally.polls += 1;
+                }
+                polls_ended += 1;
+                if current == Some(*task) {
+                    current = None;
+                }
+            }
+            EventKind::Wake { task, by, at } => {
+                tally.wakes += 1;
+                let woken = names.get(task).cloned().unwrap_or_else(|| format!("task {task}"));
+                let from = match by {
+                    WakeCause::Task { task: waker } => track(*waker),
+                    WakeCause::SelfWake => track(*task),
+                    outside => {
+                        let (tid, what, slot) = match outside {
+                            WakeCause::Network => (NETWORK, "response", 0),
+                            WakeCause::Timer => (TIMER, "timer fired", 1),
+                            _ => (OUTSIDE, "Stop / cancel", 2),
+                        };
+                        sources_used[slot] = true;
+                        out.push(json!({ "ph": "X", "cat": "wake", "name": format!("{what} → {woken}"), "pid": PID,
+                            "tid": tid, "ts": ts, "dur": 0, "args": { "woke": woken, "at": at } }));
+                        tid
+                    }
+                };
+                let id = next_id;
+                next_id += 1;
+                pending.entry(*task).or_default().push(PendingWake { id, from, ts });
+            }
+            EventKind::TaskExited { task, .. } => {
+                // Woken, then cancelled or returned: no poll for an arrow to end at.
+                pending.remove(task);
+            }
+            EventKind::QueueGet { url, len, unfinished, .. } => {
+                did("get()", Some(url));
+                queue_len = *len;
+                out.push(counter(ts, *len, *unfinished));
+            }
+            EventKind::QueuePut { url, len, unfinished, .. } => {
+                did("put()", Some(url));
+                queue_len = *len;
+                out.push(counter(ts, *len, *unfinished));
+            }
+            EventKind::TaskDone { url, unfinished, .. } => {
+                did("task_done()", Some(url));
+                out.push(counter(ts, queue_len, *unfinished));
+            }
+            EventKind::SlotWait { url, .. } => did("wait for a connection", Some(url)),
+            EventKind::FetchStart { task, url, attempt, robots } => {
+                did(if *robots { "fetch robots.txt" } else { "fetch" }, Some(url));
+                let id = next_id;
+                next_id += 1;
+                fetching.insert((*task, url.clone(), *attempt, *robots), id);
+                out.push(json!({ "ph": "b", "cat": "fetch", "name": fetch_name(*robots), "id": id, "pid": PID,
+                    "tid": track(*task), "ts": ts, "args": { "url": url, "attempt": attempt } }));
+                tally.fetches += 1;
+            }
+            EventKind::FetchEnd { task, url, attempt, robots, result, ms } => {
+                did(if *robots { "robots.txt" } else { "response" }, Some(url));
+                if let Some(id) = fetching.remove(&(*task, url.clone(), *attempt, *robots)) {
+                    out.push(json!({ "ph": "e", "cat": "fetch", "name": fetch_name(*robots), "id": id, "pid": PID,
+                        "tid": track(*task), "ts": ts, "args": { "result": result, "ms": ms } }));
+                }
+            }
+            EventKind::RetryScheduled { url, .. } => did("retry later", Some(url)),
+            EventKind::Redirected { from, .. } => did("redirect", Some(from)),
+            EventKind::LinksFound { url, .. } => did("parse", Some(url)),
+            EventKind::JoinResolved => did("join() returned", None),
+            EventKind::WorkersCancelled { .. } => did("cancel workers", None),
+            EventKind::Finished { .. } => did("finish", None),
+            EventKind::Paused | EventKind::Resumed | EventKind::StopRequested => {
+                let name = match &event.kind {
+                    EventKind::Paused => "paused",
+                    EventKind::Resumed => "resumed",
+                    _ => "stop requested",
+                };
+                out.push(json!({ "ph": "i", "s": "g", "cat": "crawl", "name": name, "pid": PID, "tid": OUTSIDE,
+                    "ts": ts }));
+                sources_used[2] = true;
+            }
+            _ => {}
+        }
+    }
+
+    // A log cut short (a crawl still running, stopped mid-fetch): close what is open at its last moment.
+    let end = events.last().map_or(0.0, wall_us);
+    for ((task, _, _, robots), id) in fetching {
+        out.push(json!({ "ph": "e", "cat": "fetch", "name": fetch_name(robots), "id": id, "pid": PID,
+            "tid": track(task), "ts": end, "args": { "unfinished": true } }));
+    }
+    for poll in open.into_values() {
+        out.push(json!({ "ph": "X", "cat": "poll", "name": "poll (still running)", "pid": PID,
+            "tid": track(poll.task), "ts": poll.ts, "dur": ((end - poll.ts) * 10.0).round() / 10.0,
+            "args": { "step": poll.step } }));
+        tally.polls += 1;
+    }
+
+    for lint in LintFold::of(events) {
+        let ts = usize::try_from(lint.seq).ok().and_then(|i| events.get(i)).map_or(end, wall_us);
+        out.push(json!({ "ph": "i", "s": "t", "cat": "lint", "name": lint.title, "pid": PID, "tid": track(lint.task),
+            "ts": ts, "args": { "message": lint.message, "step": lint.step } }));
+        tally.lints += 1;
+    }
+
+    out.push(meta("process_name", None, json!({ "name": "crawlscope" })));
+    for (used, (tid, name)) in
+        sources_used.iter().zip([(NETWORK, "network"), (TIMER, "timer"), (OUTSIDE, "outside (Stop, cancel)")])
+    {
+        if *used {
+            out.push(meta("thread_name", Some(tid), json!({ "name": name })));
+            out.push(meta("thread_sort_index", Some(tid), json!({ "sort_index": tid })));
+        }
+    }
+
+    json!({
+        "traceEvents": out,
+        "displayTimeUnit": "ms",
+        "otherData": {
+            "producer": "crawlscope",
+            "clock": "wall time since the crawl started (pauses included)",
+            "polls": tally.polls,
+            "wakes": tally.wakes,
+            "flows": tally.flows,
+            "fetches": tally.fetches,
+            "lints": tally.lints,
+        },
+    })
+}
+
+fn fetch_name(robots: bool) -> &'static str {
+    if robots {
+        "robots.txt"
+    } else {
+        "fetch"
+    }
+}
+
+/// A metadata event (`ph: "M"`): a process's or track's name or order.
+fn meta(name: &str, tid: Option<u64>, args: Value) -> Value {
+    let mut event = json!({ "ph": "M", "name": name, "pid": PID, "args": args });
+    if let (Some(tid), Some(map)) = (tid, event.as_object_mut()) {
+        map.insert("tid".into(), json!(tid));
+    }
+    event
+}
+
+/// The queue's counter track: what `queue.join()` waits on.
+fn counter(ts: f64, len: usize, unfinished: usize) -> Value {
+    json!({ "ph": "C", "name": "queue", "pid": PID, "ts": ts, "args": { "length": len, "unfinished": unfinished } })
+}
