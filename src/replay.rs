@@ -169,9 +169,19 @@ impl Replay {
 
     /// The lints raised up to the current step (see [`crate::lints`]).
     pub fn lints(&self) -> Vec<Lint> {
+        self.lints_shown().to_vec()
+    }
+
+    /// How many lints are raised up to the current step.
+    pub fn lint_count(&self) -> usize {
+        self.lints_shown().len()
+    }
+
+    fn lints_shown(&self) -> &[Lint] {
         let shown = self.events().len() as u64;
         let all = self.lints.get_or_init(|| LintFold::of(&self.log.events));
-        all.iter().take_while(|l| l.seq < shown).cloned().collect()
+        // Lints are raised in log order: the shown ones are a prefix.
+        &all[..all.partition_point(|l| l.seq < shown)]
     }
 
     pub fn log(&self) -> &RecordedLog {

@@ -10,7 +10,11 @@
 //! * a track per outside waker — `network`, `timer`, `outside (Stop,
 //!   cancel)` — with a zero-length slice where each of its wakes happened;
 //! * a flow arrow for every wake that was followed by a poll: from the
-//!   waking task's poll (or the outside track) to the woken task's next poll;
+//!   waking task's poll (or the outside track) to the woken task's next poll.
+//!   Each end sits exactly at the start of its slice, in the slices'
+//!   category (`task`): DevTools binds a flow only to a slice with the same
+//!   time, track and category (Perfetto and `chrome://tracing` take any
+//!   enclosing slice);
 //! * each fetch as an async slice (`fetch`, `robots.txt`) from request to
 //!   response, on its own async track;
 //! * each lint (see [`crate::lints`]) as an instant event on its task's track;
@@ -27,6 +31,9 @@ use std::collections::BTreeMap;
 
 /// The one process every track belongs to.
 const PID: u32 = 1;
+/// The category of poll slices, of the outside wakers' slices and of the
+/// arrows between them (one, so that DevTools binds the arrows).
+const TASK: &str = "task";
 /// Tracks of the wakers that are not tasks (task `n` is track `n + 1`).
 const NETWORK: u64 = 1_000_001;
 const TIMER: u64 = 1_000_002;
@@ -95,6 +102,7 @@ impl OpenPoll {
 /// A wake waiting for the woken task's next poll, where its arrow ends.
 struct PendingWake {
     id: u64,
+    /// The track the arrow leaves, and the start of the slice it leaves.
     from: u64,
     ts: f64,
 }
@@ -147,9 +155,9 @@ pub fn trace_events(events: &[Event]) -> Value {
             EventKind::PollStart { task } => {
                 // Arrows end here: every wake since this task's last poll.
                 for wake in pending.remove(task).unwrap_or_default() {
-                    out.push(json!({ "ph": "s", "name": "wake", "cat": "wake", "id": wake.id, "pid": PID,
+                    out.push(json!({ "ph": "s", "name": "wake", "cat": TASK, "id": wake.id, "pid": PID,
                         "tid": wake.from, "ts": wake.ts }));
-                    out.push(json!({ "ph": "f", "bp": "e", "name": "wake", "cat": "wake", "id": wake.id,
+                    out.push(json!({ "ph": "f", "bp": "e", "name": "wake", "cat": TASK, "id": wake.id,
                         "pid": PID, "tid": track(*task), "ts": ts }));
                     tally.flows += 1;
                 }
@@ -167,7 +175,7 @@ pub fn trace_events(events: &[Event]) -> Value {
                     if let Some(url) = &poll.url {
                         args.insert("url".into(), json!(url));
                     }
-                    out.push(json!({ "ph": "X", "cat": "poll", "name": poll.name(*awaiting, *ready), "pid": PID,
+                    out.push(json!({ "ph": "X", "cat": TASK, "name": poll.name(*awaiting, *ready), "pid": PID,
                         "tid": track(poll.task), "ts": poll.ts, "dur": ((ts - poll.ts) * 10.0).round() / 10.0,
                         "args": Value::Object(args) }));
                     tally.polls += 1;
@@ -180,9 +188,11 @@ pub fn trace_events(events: &[Event]) -> Value {
             EventKind::Wake { task, by, at } => {
                 tally.wakes += 1;
                 let woken = names.get(task).cloned().unwrap_or_else(|| format!("task {task}"));
-                let from = match by {
-                    WakeCause::Task { task: waker } => track(*waker),
-                    WakeCause::SelfWake => track(*task),
+                // The arrow leaves the start of the waking poll (or of the outside waker's slice).
+                let poll_start = |t: TaskId| open.get(&t).map_or(ts, |p| p.ts);
+                let (from, from_ts) = match by {
+                    WakeCause::Task { task: waker } => (track(*waker), poll_start(*waker)),
+                    WakeCause::SelfWake => (track(*task), poll_start(*task)),
                     outside => {
                         let (tid, what, slot) = match outside {
                             WakeCause::Network => (NETWORK, "response", 0),
@@ -190,14 +200,14 @@ pub fn trace_events(events: &[Event]) -> Value {
                             _ => (OUTSIDE, "Stop / cancel", 2),
                         };
                         sources_used[slot] = true;
-                        out.push(json!({ "ph": "X", "cat": "wake", "name": format!("{what} → {woken}"), "pid": PID,
+                        out.push(json!({ "ph": "X", "cat": TASK, "name": format!("{what} → {woken}"), "pid": PID,
                             "tid": tid, "ts": ts, "dur": 0, "args": { "woke": woken, "at": at } }));
-                        tid
+                        (tid, ts)
                     }
                 };
                 let id = next_id;
                 next_id += 1;
-                pending.entry(*task).or_default().push(PendingWake { id, from, ts });
+                pending.entry(*task).or_default().push(PendingWake { id, from, ts: from_ts });
             }
             EventKind::TaskExited { task, .. } => {
                 // Woken, then cancelled or returned: no poll for an arrow to end at.
@@ -261,7 +271,7 @@ pub fn trace_events(events: &[Event]) -> Value {
             "tid": track(task), "ts": end, "args": { "unfinished": true } }));
     }
     for poll in open.into_values() {
-        out.push(json!({ "ph": "X", "cat": "poll", "name": "poll (still running)", "pid": PID,
+        out.push(json!({ "ph": "X", "cat": TASK, "name": "poll (still running)", "pid": PID,
             "tid": track(poll.task), "ts": poll.ts, "dur": ((end - poll.ts) * 10.0).round() / 10.0,
             "args": { "step": poll.step } }));
         tally.polls += 1;
