@@ -138,8 +138,10 @@ test('download_trace_gives_a_trace_event_file_that_devtools_imports', async ({ p
   const text = require('node:fs').readFileSync(await file.path(), 'utf8');
   const trace = JSON.parse(text);
   const pages = await page.evaluate(() => window.crawlscope.report().pages.length);
+  const logBytes = await page.evaluate(() => JSON.stringify(window.crawlscope.current.log()).length);
   console.log(`figure: trace of a ${pages}-page crawl in Chromium (4 workers, latency 20 ms): ${text.length} bytes, `
-    + `${Math.round((text.length / pages) * 100 / 1024)} KB per 100 pages, ${trace.traceEvents.length} trace events`);
+    + `${Math.round((text.length / pages) * 100 / 1024)} KB per 100 pages, ${trace.traceEvents.length} trace events; `
+    + `its log: ${logBytes} bytes`);
 
   // The schema the viewers rely on.
   const events = trace.traceEvents;
