@@ -135,17 +135,19 @@ fn only_a_task_wakes(point: Option<AwaitPoint>) -> bool {
     matches!(point, Some(AwaitPoint::QueueGet | AwaitPoint::Join | AwaitPoint::HostSlot))
 }
 
-/// An await point in the chapter's words (as `www/stepping/words.js`).
+/// An await point in the chapter's words, as `awaitText` in `www/stepping/words.js` says it.
 fn await_words(point: Option<AwaitPoint>) -> &'static str {
     match point {
         Some(AwaitPoint::QueueGet) => "queue.get() (waiting for a URL)",
         Some(AwaitPoint::Join) => "queue.join() (waiting until every URL is processed)",
-        Some(AwaitPoint::Stop) => "the stop signal",
+        Some(AwaitPoint::Stop) => "the stop signal (waiting for Stop)",
         Some(AwaitPoint::Fetch) => "fetch() (waiting for the response)",
-        Some(AwaitPoint::BodyRead) => "reading the body",
-        Some(AwaitPoint::Timer) => "a timer",
-        Some(AwaitPoint::HostSlot) => "a free connection",
-        Some(AwaitPoint::Yield) => "a turn of the event loop",
+        Some(AwaitPoint::BodyRead) => "reading the body (the response is arriving)",
+        Some(AwaitPoint::Timer) => "a timer (a timeout, backoff or politeness delay)",
+        Some(AwaitPoint::HostSlot) => "a free connection (at most perHostConcurrency requests to one host)",
+        Some(AwaitPoint::Yield) => {
+            "a turn of the event loop (the crawl gives the browser its thread back for a moment)"
+        }
         None => "an await point",
     }
 }
@@ -288,11 +290,11 @@ impl LintFold {
         if waited >= SLOW_TO_POLL_MS {
             let name = track.name.clone();
             let message = format!(
-                "{name} was woken by {} at {} and waited {} ms before it was polled. It was ready, but \
-                 the event loop was busy: one task's poll runs to its next await before any other \
+                "{name}, parked at {}, was woken by {} and waited {} ms before it was polled. It was ready, \
+                 but the event loop was busy: one task's poll runs to its next await before any other \
                  task runs, so a long poll, or many tasks ready at once, keeps woken tasks waiting.",
-                cause_words(by, &self.tasks),
                 await_words(Some(at)),
+                cause_words(by, &self.tasks),
                 waited.round()
             );
             self.raise(event, LintKind::SlowToPoll, task, Some(waited), message);

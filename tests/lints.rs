@@ -144,7 +144,7 @@ fn a_task_woken_while_another_blocks_the_thread_is_slow_to_poll() {
     assert_eq!(slow.ms, Some(60.0));
     assert_eq!(slow.t_ms, 70.0, "raised at its poll, 60 ms after the wake at 10 ms");
     assert!(
-        slow.message.contains("was woken by a timer that fired at a timer and waited 60 ms"),
+        slow.message.contains("parked at a timer (a timeout, backoff or politeness delay), was woken by a timer that fired and waited 60 ms"),
         "{}",
         slow.message
     );
@@ -216,7 +216,11 @@ fn a_task_parked_when_the_crawl_ends_is_never_woken() {
     let lints = bench.lints();
     assert_eq!(kinds(&lints), vec![(LintKind::NeverWoken, 0)], "{lints:#?}");
     let lint = &lints[0];
-    assert!(lint.message.starts_with("worker 0 is still parked at queue.get() (waiting for a URL)"), "{}", lint.message);
+    assert!(
+        lint.message.starts_with("worker 0 is still parked at queue.get() (waiting for a URL)"),
+        "{}",
+        lint.message
+    );
     let events = bench.events();
     assert!(matches!(events[lint.seq as usize].kind, EventKind::Finished { .. }));
     assert_eq!(lint.step, 2, "raised inside the supervisor's poll, the second step");

@@ -154,16 +154,12 @@ fn a_crawls_trace_has_a_slice_per_poll_an_arrow_per_wake_and_proper_nesting() {
     let trace = trace_events(&events);
     let list = check(&events, &trace);
     // Names say what a poll did.
-    let names: BTreeSet<&str> =
-        list.iter().filter(|e| e["cat"] == "task").filter_map(|e| e["name"].as_str()).collect();
+    let names: BTreeSet<&str> = list.iter().filter(|e| e["cat"] == "task").filter_map(|e| e["name"].as_str()).collect();
     assert!(names.iter().any(|n| n.starts_with("get() → fetch")), "{names:?}");
     assert!(names.iter().any(|n| n.contains("parse → put()")), "{names:?}");
     assert!(names.iter().any(|n| n.contains("join() returned")), "{names:?}");
-    let tracks: BTreeSet<&str> = list
-        .iter()
-        .filter(|e| e["name"] == "thread_name")
-        .filter_map(|e| e["args"]["name"].as_str())
-        .collect();
+    let tracks: BTreeSet<&str> =
+        list.iter().filter(|e| e["name"] == "thread_name").filter_map(|e| e["args"]["name"].as_str()).collect();
     assert!(tracks.contains("network") && tracks.contains("supervisor") && tracks.contains("worker 3"), "{tracks:?}");
 }
 
