@@ -26,7 +26,6 @@
 
 use crate::event::{AwaitPoint, Event, EventKind, TaskId, WakeCause};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A poll at least this long (real time, ms) is a long poll: 50 ms is the
 /// browser's own long-task threshold (the Long Tasks API).
@@ -114,6 +113,52 @@ struct Track {
     never_woken_said: bool,
 }
 
+/// Per-task state, indexed by task id. Ids are dense and small (`0..=maxTasks`,
+/// at most 257), so a vector serves better than a map — in time and in wasm
+/// size. Ids from [`Slots::MAX`] on (only a hand-made log has them) are ignored.
+pub(crate) struct Slots<T>(Vec<Option<T>>);
+
+impl<T> Default for Slots<T> {
+    fn default() -> Self {
+        Slots(Vec::new())
+    }
+}
+
+impl<T> Slots<T> {
+    pub(crate) const MAX: usize = 4096;
+
+    pub(crate) fn get(&self, id: TaskId) -> Option<&T> {
+        self.0.get(id as usize)?.as_ref()
+    }
+
+    pub(crate) fn get_mut(&mut self, id: TaskId) -> Option<&mut T> {
+        self.0.get_mut(id as usize)?.as_mut()
+    }
+
+    pub(crate) fn insert(&mut self, id: TaskId, value: T) {
+        let i = id as usize;
+        if i < Self::MAX {
+            if self.0.len() <= i {
+                self.0.resize_with(i + 1, || None);
+            }
+            self.0[i] = Some(value);
+        }
+    }
+
+    pub(crate) fn remove(&mut self, id: TaskId) -> Option<T> {
+        self.0.get_mut(id as usize)?.take()
+    }
+
+    /// Every task's state with its id, in id order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (TaskId, &T)> {
+        self.0.iter().enumerate().filter_map(|(i, t)| Some((i as TaskId, t.as_ref()?)))
+    }
+
+    pub(crate) fn into_values(self) -> impl Iterator<Item = T> {
+        self.0.into_iter().flatten()
+    }
+}
+
 /// The lints of a log, folded one event at a time.
 #[derive(Default)]
 pub struct LintFold {
@@ -121,7 +166,7 @@ pub struct LintFold {
     applied: usize,
     /// Polls ended so far: an event inside poll N belongs to replay step N.
     polls_ended: usize,
-    tasks: BTreeMap<TaskId, Track>,
+    tasks: Slots<Track>,
     /// Crawl time a Step skipped forward while paused (`timeSkipped`): no
     /// task waited through it, so slow to poll leaves it out.
     skipped_ms: f64,
@@ -153,9 +198,9 @@ fn await_words(point: Option<AwaitPoint>) -> &'static str {
 }
 
 /// Who woke a task, in the chapter's words.
-fn cause_words(cause: WakeCause, names: &BTreeMap<TaskId, Track>) -> String {
+fn cause_words(cause: WakeCause, names: &Slots<Track>) -> String {
     match cause {
-        WakeCause::Task { task } => match names.get(&task) {
+        WakeCause::Task { task } => match names.get(task) {
             Some(t) => format!("{} (during its poll)", t.name),
             None => format!("task {task} (during its poll)"),
         },
@@ -228,7 +273,7 @@ impl LintFold {
                 self.polls_ended += 1;
             }
             EventKind::TaskExited { task, .. } => {
-                if let Some(track) = self.tasks.get_mut(task) {
+                if let Some(track) = self.tasks.get_mut(*task) {
                     track.state = State::Gone;
                 }
             }
@@ -239,7 +284,7 @@ impl LintFold {
 
     /// Raise a lint at `event` (which lies inside poll `polls_ended + 1`).
     fn raise(&mut self, event: &Event, kind: LintKind, task: TaskId, ms: Option<f64>, message: String) {
-        let name = self.tasks.get(&task).map_or_else(|| format!("task {task}"), |t| t.name.clone());
+        let name = self.tasks.get(task).map_or_else(|| format!("task {task}"), |t| t.name.clone());
         self.lints.push(Lint {
             kind,
             title: kind.title(),
@@ -254,7 +299,7 @@ impl LintFold {
     }
 
     fn wake(&mut self, event: &Event, task: TaskId, by: WakeCause, at: AwaitPoint, t: f64) {
-        let Some(track) = self.tasks.get_mut(&task) else { return };
+        let Some(track) = self.tasks.get_mut(task) else { return };
         track.wakes += 1;
         if by == WakeCause::SelfWake {
             track.self_wakes += 1;
@@ -282,7 +327,7 @@ impl LintFold {
     }
 
     fn poll_start(&mut self, event: &Event, task: TaskId, t: f64, wall: f64) {
-        let Some(track) = self.tasks.get_mut(&task) else { return };
+        let Some(track) = self.tasks.get_mut(task) else { return };
         track.state = State::Running;
         track.poll_started_wall = wall;
         let Some((since, by, at)) = track.woken.take() else { return };
@@ -302,7 +347,7 @@ impl LintFold {
     }
 
     fn poll_end(&mut self, event: &Event, task: TaskId, ready: bool, awaiting: Option<AwaitPoint>, t: f64, wall: f64) {
-        let Some(track) = self.tasks.get_mut(&task) else { return };
+        let Some(track) = self.tasks.get_mut(task) else { return };
         let ran = wall - track.poll_started_wall;
         let rewoken = track.rewoken.take();
         track.awaiting = awaiting;
@@ -334,15 +379,18 @@ impl LintFold {
     /// After a poll: if every live task is parked where only another task
     /// could wake it, none ever will: each of them is never woken.
     fn check_stall(&mut self, event: &Event) {
-        let mut live = self.tasks.values().filter(|t| t.state != State::Gone).peekable();
-        if live.peek().is_none() || !live.all(|t| t.state == State::Waiting && only_a_task_wakes(t.awaiting)) {
+        let stalled = {
+            let mut live = self.tasks.iter().map(|(_, t)| t).filter(|t| t.state != State::Gone).peekable();
+            live.peek().is_some() && live.all(|t| t.state == State::Waiting && only_a_task_wakes(t.awaiting))
+        };
+        if !stalled {
             return;
         }
         let stuck: Vec<(TaskId, Option<AwaitPoint>)> = self
             .tasks
             .iter()
             .filter(|(_, t)| t.state == State::Waiting && !t.never_woken_said)
-            .map(|(id, t)| (*id, t.awaiting))
+            .map(|(id, t)| (id, t.awaiting))
             .collect();
         for (task, at) in stuck {
             let message = format!(
@@ -362,7 +410,7 @@ impl LintFold {
             .tasks
             .iter()
             .filter(|(_, t)| t.state == State::Waiting && !t.never_woken_said)
-            .map(|(id, t)| (*id, t.awaiting))
+            .map(|(id, t)| (id, t.awaiting))
             .collect();
         for (task, at) in stuck {
             let message = format!(
@@ -376,13 +424,13 @@ impl LintFold {
     }
 
     fn say_never_woken(&mut self, event: &Event, task: TaskId, message: String) {
-        if let Some(track) = self.tasks.get_mut(&task) {
+        if let Some(track) = self.tasks.get_mut(task) {
             track.never_woken_said = true;
         }
         self.raise(event, LintKind::NeverWoken, task, None, message);
     }
 
     fn name(&self, task: TaskId) -> String {
-        self.tasks.get(&task).map_or_else(|| format!("task {task}"), |t| t.name.clone())
+        self.tasks.get(task).map_or_else(|| format!("task {task}"), |t| t.name.clone())
     }
 }

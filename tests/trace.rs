@@ -9,7 +9,7 @@ mod support;
 
 use crawlscope::event::{Event, EventKind};
 use crawlscope::lints::LintFold;
-use crawlscope::trace::trace_events;
+use crawlscope::trace;
 use serde_json::Value;
 use sitegen::SiteConfig;
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +23,11 @@ fn crawl_log(pages: usize, extra: &str) -> Vec<Event> {
     let mut sim = Sim::new(site(pages));
     let (crawl, _) = sim.crawl(&format!(r#"{{"roots":["{ORIGIN}/"],"maxTasks":4{extra}}}"#));
     crawl.events_since(0)
+}
+
+/// The trace of `events`, parsed back (it must be JSON).
+fn trace_events(events: &[Event]) -> Value {
+    serde_json::from_str(&trace::trace_events(events)).expect("the trace is JSON")
 }
 
 fn num(v: &Value, key: &str) -> f64 {
@@ -214,8 +219,8 @@ fn stopped_stepped_and_linted_crawls_keep_every_rule() {
 
 #[test]
 fn the_same_log_gives_the_same_bytes_and_its_size_is_measured() {
-    let a = serde_json::to_string(&trace_events(&crawl_log(100, ""))).expect("json");
-    let b = serde_json::to_string(&trace_events(&crawl_log(100, ""))).expect("json");
+    let a = trace::trace_events(&crawl_log(100, ""));
+    let b = trace::trace_events(&crawl_log(100, ""));
     assert_eq!(a, b);
     let log = serde_json::to_string(&crawl_log(100, "")).expect("json");
     println!(

@@ -78,7 +78,7 @@ pub fn start_crawl(
 #[wasm_bindgen(js_name = traceFromLog)]
 pub fn trace_from_log(log_json: &str) -> Result<String, JsValue> {
     let log = RecordedLog::parse(log_json).map_err(|e| js_error(&e, None))?;
-    Ok(to_json(&trace_events(&log.events)))
+    Ok(trace_events(&log.events))
 }
 
 #[wasm_bindgen]
@@ -197,7 +197,7 @@ impl CrawlHandle {
     /// The log so far as a Trace Event Format file (JSON text).
     #[wasm_bindgen(js_name = traceJson)]
     pub fn trace_json(&self) -> String {
-        to_json(&trace_events(&self.crawl.events_since(0)))
+        trace_events(&self.crawl.events_since(0))
     }
 
     /// A Promise of the final report's JSON.
@@ -299,6 +299,6 @@ impl ReplayHandle {
     /// The whole log as a Trace Event Format file (JSON text).
     #[wasm_bindgen(js_name = traceJson)]
     pub fn trace_json(&self) -> String {
-        to_json(&trace_events(&self.replay.log().events))
+        trace_events(&self.replay.log().events)
     }
 }
