@@ -37,7 +37,9 @@ export class LintsPanel {
     const traceButton = $('download-trace');
     if (traceButton) traceButton.disabled = typeof view?.trace !== 'function';
     const count = view?.lintCount ?? 0;
-    const open = view?.kind === 'replay' || (view?.kind === 'crawl' && (view.finished || view.paused));
+    // A live crawl's steps open once it has ended: opening a replay makes it the current view, and a crawl
+    // left behind paused or running could not be shown again.
+    const open = view?.kind === 'replay' || (view?.kind === 'crawl' && view.finished);
     const signature = `${count}|${open}|${view?.kind === 'replay' ? view.position : ''}`;
     if (view === this.view && signature === this.signature) return;
     this.view = view;
@@ -63,7 +65,7 @@ export class LintsPanel {
       step.textContent = `step ${lint.step}`;
       step.disabled = !open;
       step.title = open ? `Open step ${lint.step} in replay: the poll where this happened`
-        : 'Pause the crawl (or let it finish) to open this step in replay';
+        : 'Once the crawl has ended (or is stopped), this opens the step in replay';
       const message = document.createElement('p');
       message.textContent = lint.message;
       li.append(kind, document.createTextNode(` ${lint.name} · `), step, message);
@@ -88,7 +90,7 @@ export class LintsPanel {
     this.onBadges?.(badges);
   }
 
-  /** A lint's step: seek there in a replay, or open the crawl's log so far in replay at it. */
+  /** A lint's step: seek there in a replay, or open the ended crawl's log in replay at it. */
   openStep(step) {
     const view = this.api.current;
     if (view?.kind === 'replay') this.controls.seek(step);
