@@ -300,9 +300,9 @@ impl LintFold {
 
     fn wake(&mut self, event: &Event, task: TaskId, by: WakeCause, at: AwaitPoint, t: f64) {
         let Some(track) = self.tasks.get_mut(task) else { return };
-        track.wakes += 1;
+        track.wakes = track.wakes.saturating_add(1);
         if by == WakeCause::SelfWake {
-            track.self_wakes += 1;
+            track.self_wakes = track.self_wakes.saturating_add(1);
         }
         match track.state {
             State::Waiting => {
@@ -313,7 +313,7 @@ impl LintFold {
             State::Ready | State::Gone => {}
         }
         let (wakes, own) = (track.wakes, track.self_wakes);
-        if !track.self_wakes_said && wakes >= SELF_WAKES_MIN && own * 2 > wakes {
+        if !track.self_wakes_said && wakes >= SELF_WAKES_MIN && u64::from(own) * 2 > u64::from(wakes) {
             track.self_wakes_said = true;
             let name = track.name.clone();
             let message = format!(
@@ -364,7 +364,7 @@ impl LintFold {
             let ended = if ready {
                 "before it returned".to_string()
             } else {
-                format!("before it reached an await that was not ready ({})", await_words(awaiting))
+                format!("before it reached an await that was not ready, {}", await_words(awaiting))
             };
             let message = format!(
                 "{name}'s poll ran {} ms {ended}. For that long nothing else on the page could run: no other \
