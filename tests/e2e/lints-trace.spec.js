@@ -133,6 +133,9 @@ test('download_trace_gives_a_trace_event_file_that_devtools_imports', async ({ p
   await page.locator('#crawl').click();
   await expect(page.locator('#crawl-state')).toHaveText('done', { timeout: 60_000 });
   const polls = await page.evaluate(() => window.crawlscope.events().filter((e) => e.type === 'pollStart').length);
+  // A normal crawl leaves no task parked where nothing can wake it.
+  const lints = await page.evaluate(() => window.crawlscope.lints());
+  expect(lints.filter((l) => l.kind === 'neverWoken')).toEqual([]);
   const [file] = await Promise.all([page.waitForEvent('download'), heldClick(page, page.locator('#download-trace'))]);
   expect(file.suggestedFilename()).toMatch(/^crawlscope-trace-.*\.json$/);
   const text = require('node:fs').readFileSync(await file.path(), 'utf8');
