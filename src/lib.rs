@@ -20,10 +20,17 @@
 //! * [`scope`] — which hosts a crawl may visit (strict / lenient, as the seed).
 //! * [`links`] — link extraction with `scraper`, `<base href>` honoured.
 //! * [`event`] — the typed event log, the single source of truth.
-//! * [`report`] — the Report, folded from the event log; [`text`] is its
+//! * [`log`] — how the log is kept: each URL once (interned ids), events
+//!   compact (20 bytes in wasm) in chunks that never move, expanded back to
+//!   [`event::Event`]s exactly as emitted when read.
+//! * [`report`] — the Report, folded from the event log in id space, and
+//!   written (or sent to JS in parts) one page at a time; [`text`] is its
 //!   seed-style text form.
 //! * [`tasks`] — per-task detail (state, polls, wakes, times), folded too.
 //! * [`replay`] — the log as a file, and an exact replay of it, step by step.
+//! * [`lints`] — long polls, self-wakes, slow-to-poll and never-woken tasks,
+//!   folded from the log, each told in the chapter's words; [`trace`] is the
+//!   log as a Trace Event Format file (Perfetto, `chrome://tracing`).
 //! * [`crawler`] — the engine: workers, supervisor, stop, the queue budget.
 //! * [`fetching`] — one URL, carefully: robots.txt, a per-host slot
 //!   ([`politeness`]), the engine's timeout, retries with backoff ([`retry`]).
@@ -50,6 +57,7 @@ pub mod env;
 pub mod event;
 pub mod fetching;
 pub mod links;
+pub mod lints;
 pub mod log;
 pub mod options;
 pub mod page;
@@ -65,6 +73,7 @@ pub mod signal;
 pub mod tasks;
 pub mod text;
 pub mod time;
+pub mod trace;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

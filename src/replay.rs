@@ -11,6 +11,7 @@
 //! validated, with a message that says what is wrong.
 
 use crate::event::{Event, EventKind, TaskId};
+use crate::lints::{Lint, LintFold};
 use crate::report::{Report, ReportBuilder};
 use crate::tasks::{tasks_from_events, TaskDetail};
 use serde::{Deserialize, Serialize};
@@ -97,6 +98,9 @@ pub struct Replay {
     bounds: Vec<usize>,
     /// The current step.
     position: usize,
+    /// The whole log's lints, folded once on first use: a lint depends only
+    /// on the events up to its own, so a step's lints are a prefix of these.
+    lints: std::cell::OnceCell<Vec<Lint>>,
 }
 
 impl Replay {
@@ -115,7 +119,7 @@ impl Replay {
                 *last = log.events.len();
             }
         }
-        Replay { log, bounds, position: 0 }
+        Replay { log, bounds, position: 0, lints: std::cell::OnceCell::new() }
     }
 
     /// Number of steps (polls) in the log.
@@ -161,6 +165,23 @@ impl Replay {
     pub fn tasks(&self) -> Vec<TaskDetail> {
         let now = self.events().last().map_or(0.0, |e| e.t_ms);
         tasks_from_events(self.events(), now)
+    }
+
+    /// The lints raised up to the current step (see [`crate::lints`]).
+    pub fn lints(&self) -> Vec<Lint> {
+        self.lints_shown().to_vec()
+    }
+
+    /// How many lints are raised up to the current step.
+    pub fn lint_count(&self) -> usize {
+        self.lints_shown().len()
+    }
+
+    fn lints_shown(&self) -> &[Lint] {
+        let shown = self.events().len() as u64;
+        let all = self.lints.get_or_init(|| LintFold::of(&self.log.events));
+        // Lints are raised in log order: the shown ones are a prefix.
+        &all[..all.partition_point(|l| l.seq < shown)]
     }
 
     pub fn log(&self) -> &RecordedLog {

@@ -8,7 +8,7 @@
 //! counters; [`builder`] is the fold, which keeps pages compactly (interned
 //! URLs) and writes the Report, or its JSON, when asked.
 
-mod builder;
+pub mod builder;
 
 pub use builder::ReportBuilder;
 

@@ -2,10 +2,13 @@
 //! reports, events and task details out. `www/crawlscope.js` wraps this into
 //! the documented `window.crawlscope` API.
 
+use crate::lints::LintFold;
 use crate::options::Options;
 use crate::replay::{RecordedLog, Replay};
 use crate::tasks::inspect;
+use crate::trace::trace_events;
 use crate::Crawl;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(start)]
@@ -43,6 +46,9 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 #[wasm_bindgen]
 pub struct CrawlHandle {
     crawl: Crawl,
+    /// The lints folded so far: each call folds only the events since the
+    /// last one, so asking every refresh costs what is new, not the log.
+    lints: RefCell<LintFold>,
 }
 
 /// Start a crawl. Options are the JS API's object as JSON; a bad option
@@ -64,7 +70,15 @@ pub fn start_crawl(
     }
     let crawl =
         Crawl::try_start(options, env, paused == Some(true)).map_err(|e| js_error(&e.to_string(), Some(&e.option)))?;
-    Ok(CrawlHandle { crawl })
+    Ok(CrawlHandle { crawl, lints: RefCell::new(LintFold::new()) })
+}
+
+/// A recorded log file's text as a Trace Event Format file (JSON text);
+/// throws an `Error` saying what is wrong with a bad log.
+#[wasm_bindgen(js_name = traceFromLog)]
+pub fn trace_from_log(log_json: &str) -> Result<String, JsValue> {
+    let log = RecordedLog::parse(log_json).map_err(|e| js_error(&e, None))?;
+    Ok(trace_events(&log.events))
 }
 
 #[wasm_bindgen]
@@ -175,6 +189,35 @@ impl CrawlHandle {
         self.crawl.is_finished()
     }
 
+    /// Fold the events logged since the last call into the lints.
+    fn catch_up(&self) {
+        // Read the log before borrowing the fold: nothing here calls into JS
+        // or a task, and each borrow ends with its statement.
+        let from = self.lints.borrow().applied();
+        let new = self.crawl.events_since(from);
+        self.lints.borrow_mut().apply_all(&new);
+    }
+
+    /// The lints so far, as a JSON array (see `crate::lints`).
+    #[wasm_bindgen(js_name = lintsJson)]
+    pub fn lints_json(&self) -> String {
+        self.catch_up();
+        to_json(&self.lints.borrow().lints())
+    }
+
+    /// How many lints so far (cheap: the page asks every refresh).
+    #[wasm_bindgen(js_name = lintCount)]
+    pub fn lint_count(&self) -> u32 {
+        self.catch_up();
+        self.lints.borrow().lints().len() as u32
+    }
+
+    /// The log so far as a Trace Event Format file (JSON text).
+    #[wasm_bindgen(js_name = traceJson)]
+    pub fn trace_json(&self) -> String {
+        trace_events(&self.crawl.events_since(0))
+    }
+
     /// A Promise that resolves (to undefined) once the crawl has ended;
     /// the final report is then read in parts, as `reportHeadJson` says.
     pub fn done(&self) -> js_sys::Promise {
@@ -262,5 +305,22 @@ impl ReplayHandle {
     #[wasm_bindgen(js_name = logJson)]
     pub fn log_json(&self) -> String {
         self.replay.log().to_json()
+    }
+
+    /// The lints raised up to the current step, as a JSON array.
+    #[wasm_bindgen(js_name = lintsJson)]
+    pub fn lints_json(&self) -> String {
+        to_json(&self.replay.lints())
+    }
+
+    #[wasm_bindgen(js_name = lintCount)]
+    pub fn lint_count(&self) -> u32 {
+        self.replay.lint_count() as u32
+    }
+
+    /// The whole log as a Trace Event Format file (JSON text).
+    #[wasm_bindgen(js_name = traceJson)]
+    pub fn trace_json(&self) -> String {
+        trace_events(&self.replay.log().events)
     }
 }

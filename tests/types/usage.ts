@@ -2,7 +2,7 @@
 // compiled (tsc --noEmit, strict), never run: a wrong or missing type fails
 // the types test in tests/e2e/types.spec.js.
 import type { CrawlScopeElement, CrawlscopeDoneDetail } from '../../www/types/crawl-scope';
-import type { CrawlOptions, Report, CrawlHandle } from '../../www/types/crawlscope';
+import type { CrawlOptions, Report, CrawlHandle, Lint, TraceFile } from '../../www/types/crawlscope';
 
 const options: CrawlOptions = { roots: ['https://site.crawlscope.test/s/pages=30;latency=300;seed=1/'], maxTasks: 3, order: 'bfs' };
 
@@ -14,6 +14,10 @@ export async function crawlOnce(): Promise<number> {
   handle.resume();
   const report: Report = await handle.done;
   const failed: number = report.counters.failed;
+  const lints: Lint[] = handle.lints();
+  const firstStep: number | undefined = lints.find((l) => l.kind === 'longPoll')?.step;
+  const trace: TraceFile = window.crawlscope.traceEvents(handle.log());
+  console.log(firstStep, trace.otherData.polls, handle.trace().traceEvents.length);
   return report.pages.length + failed + polled;
 }
 

@@ -3,7 +3,7 @@
 // Data crosses the wasm boundary as JSON text, so what a caller gets back is
 // plain objects that survive the crawl (and structuredClone, and devtools).
 
-import init, { startCrawl, openReplay, panicForTesting } from '../../pkg/crawlscope.js';
+import init, { startCrawl, openReplay, traceFromLog, panicForTesting } from '../../pkg/crawlscope.js';
 import { normaliseReport } from './export.js';
 import {
   VIRTUAL_ORIGIN, currentLabel, SIMULATED, virtualRoot, isVirtual, ensureVirtualSite, virtualSiteReady, trackVirtualCrawl,
@@ -74,6 +74,11 @@ function wrapCrawl(handle, options) {
     get originMs() { return handle.originMs(); },
     /** The recorded log (a versioned object; JSON.stringify it to save). */
     log: () => JSON.parse(handle.logJson()),
+    /** Lints so far: long polls, self-wakes, slow to poll, never woken — each with its step and a sentence. */
+    lints: () => JSON.parse(handle.lintsJson()),
+    get lintCount() { return handle.lintCount(); },
+    /** The log so far as a Trace Event Format object (Perfetto, chrome://tracing). */
+    trace: () => JSON.parse(handle.traceJson()),
     /** Whether the crawl has ended. */
     get finished() { return handle.isFinished(); },
     /** A Promise of the final Report. */
@@ -106,6 +111,11 @@ function wrapReplay(handle) {
     events: (from = 0) => JSON.parse(handle.eventsJson(from >>> 0)),
     get eventCount() { return handle.eventCount(); },
     log: () => JSON.parse(handle.logJson()),
+    /** Lints raised up to the current step. */
+    lints: () => JSON.parse(handle.lintsJson()),
+    get lintCount() { return handle.lintCount(); },
+    /** The whole log as a Trace Event Format object. */
+    trace: () => JSON.parse(handle.traceJson()),
     get finished() { return true; },
   };
 }
@@ -120,6 +130,8 @@ function wrapReport(report) {
     ready: () => [],
     events: () => [],
     get eventCount() { return 0; },
+    lints: () => [],
+    get lintCount() { return 0; },
     get finished() { return true; },
   };
 }
@@ -201,6 +213,15 @@ export const api = {
     return handle;
   },
   /**
+   * A recorded log (object or JSON text) as a Trace Event Format object, for Perfetto's UI,
+   * chrome://tracing or the DevTools Performance panel. Throws an Error saying what is wrong.
+   */
+  traceEvents(log) {
+    const text = typeof log === 'string' ? log : JSON.stringify(log);
+    if (typeof text !== 'string') throw new TypeError('traceEvents: expected a crawlscope log (object or JSON text)');
+    return JSON.parse(traceFromLog(text));
+  },
+  /**
    * Show a saved Report (object or JSON text) without crawling; returns the
    * report as shown. Throws an Error saying what is wrong with a bad one.
    */
@@ -223,6 +244,7 @@ export const api = {
   task(idOrUrl) { return this.current?.task(idOrUrl) ?? null; },
   events(from = 0) { return this.current?.events(from) ?? []; },
   report() { return this.current?.report() ?? null; },
+  lints() { return this.current?.lints?.() ?? []; },
   stop() { return this.current?.stop?.(); },
   /**
    * The virtual site: a generated site at `origin` answered by a service

@@ -11,6 +11,7 @@
 import { load } from '../api/crawlscope.js';
 import { ResultsTable, renderCounters } from './table.js';
 import { Controls } from '../stepping/stepping.js';
+import { LintsPanel } from '../stepping/lints.js';
 import { readForm, clearErrors, showError, countSet, wireForm, parseRoots } from './options.js';
 import { saveFile, fileName, reportCsv, MAX_REPORT_BYTES } from '../api/export.js';
 import { Picture } from '../picture/picture.js';
@@ -211,10 +212,14 @@ async function main() {
   wireTableFilters();
   if (new URLSearchParams(location.search).get('log') === '1') $('log-events').checked = true;
   // After every control's action (pause, step, seek…) and every refresh: the picture, then the text, at once.
+  let lints = null;
   controls = new Controls(api, () => {
     picture.update();
     renderNow(api.current);
+    lints?.refresh();
   });
+  lints = new LintsPanel(api, controls, { onBadges: (badges) => picture.setLintBadges(badges) });
+  lints.refresh();
   controls.onStep = (events) => picture.highlight(events);
   if (picture.wakes) picture.wakes.onGoToStep = (n) => controls.goToStep(n); // a wake's "step N
   // For devtools and tests: the page's picture (the API itself is window.crawlscope).

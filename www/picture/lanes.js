@@ -87,6 +87,12 @@ export class Lanes {
       ctx.fillRect(LABEL, y, plot, ROW - 2);
       ctx.fillStyle = '#555';
       ctx.fillText(task.name, 4, y + ROW - 4);
+      // A task with lints gets a badge after its name: how many (the list says what).
+      const lints = this.badges?.get(task.id)?.length;
+      if (lints) {
+        ctx.fillStyle = '#b3261e';
+        ctx.fillText(`⚠${lints}`, 8 + ctx.measureText(task.name).width, y + ROW - 4);
+      }
       if (exact) {
         // Spans are in time order: walk back from the newest until they leave the window.
         for (let j = task.spans.length - 1; j >= 0; j -= 1) {

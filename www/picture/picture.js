@@ -254,6 +254,13 @@ export class Picture {
     $('graph-search-go')?.addEventListener('click', () => find(true));
   }
 
+  /** Lints per task (task id → titles): a badge on its lane and a row in its detail. */
+  setLintBadges(badges) {
+    this.lintBadges = badges;
+    this.lanes.badges = badges;
+    this.lanes.draw(true);
+  }
+
   /** Find a URL (for the table's Enter and for tests): centre it and open its detail. */
   reveal(url) {
     this.showTab('tab-graph');
@@ -317,6 +324,7 @@ export class Picture {
       ['total / running / queued / waiting', [task.totalMs, task.runningMs, task.queuedMs, task.waitingMs]
         .map((ms) => `${Math.round(ms)} ms`).join(' / ')],
       ['pages done', task.pages],
+      ...(this.lintBadges?.has(taskId) ? [['lints', lintWords(this.lintBadges.get(taskId))]] : []),
     ] : [['task', view.kind === 'report' ? 'a saved report has no task detail' : 'not processed yet']]);
 
     const events = (info?.events ?? []).slice(-DETAIL_EVENTS);
@@ -329,6 +337,13 @@ export class Picture {
     this.graph.draw(true);
     if (scroll) panel.scrollTop = 0;
   }
+}
+
+/** A task's lint titles in a few words: "long poll ×2, slow to poll". */
+function lintWords(titles) {
+  const counts = new Map();
+  for (const t of titles) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return [...counts].map(([t, n]) => (n > 1 ? `${t} ×${n}` : t)).join(', ');
 }
 
 function fillList(dl, rows) {

@@ -197,18 +197,21 @@ export function mount(container, ctx) {
       setButtons();
     }
     const events = handle?.events(0) ?? [];
+    const lints = handle?.lints?.() ?? [];
     handle = null;
-    return finishRun(thisRun, report, events);
+    return finishRun(thisRun, report, events, lints);
   }
 
   /** Show a finished run's figures and verdict; returns its detail (null when stopped). */
-  function finishRun(thisRun, report, events) {
+  function finishRun(thisRun, report, events, lints = []) {
     if (destroyed) return null;
     const longestTaskMs = canObserve ? longestTask(thisRun.started) : null;
     const longestPollMs = longestPoll(events);
     const pages = report.pages.filter((p) => p.outcome === 'done').length;
     const detail = { scene: 'spinner', blocking: thisRun.blocking, longestTaskMs, maxFrameGapMs: thisRun.maxGap,
-      longestPollMs, pages, ms: report.elapsedMs };
+      longestPollMs, pages, ms: report.elapsedMs,
+      // The engine's own verdict: polls of 50 ms or more (the `long poll` lint).
+      longPolls: lints.filter((l) => l.kind === 'longPoll').length };
     setText(figures.task, taskText(longestTaskMs));
     setText(figures.gap, ms(thisRun.maxGap));
     setText(figures.poll, ms(longestPollMs));

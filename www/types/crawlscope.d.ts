@@ -125,8 +125,42 @@ export interface TaskDetail {
   [field: string]: unknown;
 }
 
+/**
+ * A lint: something the event log shows went wrong on the event loop, with the step (one poll) where it
+ * happened and a sentence in the chapter's words.
+ */
+export interface Lint {
+  kind: 'longPoll' | 'selfWakes' | 'slowToPoll' | 'neverWoken';
+  /** `kind` in words: `long poll`, `self-wakes`, `slow to poll`, `never woken`. */
+  title: 'long poll' | 'self-wakes' | 'slow to poll' | 'never woken';
+  task: number;
+  /** The task's name, as the lanes show it (`worker 2`, `supervisor`). */
+  name: string;
+  /** The event it was raised at (its position in the log). */
+  seq: number;
+  /** The replay step that shows it: `crawlscope.replay(log).seek(step)`. */
+  step: number;
+  /** Crawl time of that event. */
+  tMs: number;
+  /** The poll's length (long poll) or the wait (slow to poll), ms; null for the others. */
+  ms: number | null;
+  message: string;
+}
+
+/** A Trace Event Format file (the JSON object form), as Perfetto and chrome://tracing open it. */
+export interface TraceFile {
+  traceEvents: Array<{ ph: string; name: string; pid: number; tid?: number; ts?: number; dur?: number;
+    cat?: string; id?: number; args?: Record<string, unknown>; [field: string]: unknown }>;
+  displayTimeUnit: 'ms';
+  otherData: { producer: 'crawlscope'; polls: number; wakes: number; flows: number; fetches: number; lints: number;
+    [field: string]: unknown };
+}
+
 interface View {
   report(): Report;
+  /** Lints so far (a replay: up to the current step). */
+  lints(): Lint[];
+  readonly lintCount: number;
   tasks(): TaskDetail[];
   task(idOrUrl: number | string): unknown;
   ready(): ReadyTask[];
@@ -153,6 +187,8 @@ export interface CrawlHandle extends View {
   readonly originMs: number;
   /** The recorded log (a versioned object; JSON.stringify it to save). */
   log(): object;
+  /** The log so far as a Trace Event Format file. */
+  trace(): TraceFile;
   done: Promise<Report>;
 }
 
@@ -165,6 +201,8 @@ export interface ReplayHandle extends View {
   readonly steps: number;
   readonly polledTask: number | null;
   log(): object;
+  /** The whole log as a Trace Event Format file. */
+  trace(): TraceFile;
 }
 
 export interface ReportView extends View {
@@ -198,6 +236,10 @@ export interface CrawlscopeApi {
   start(options: CrawlOptions, settings?: { current?: boolean; paused?: boolean }): CrawlHandle;
   crawl(options: CrawlOptions): Promise<Report>;
   replay(log: object | string): ReplayHandle;
+  /** A recorded log as a Trace Event Format file; throws an Error saying what is wrong with a bad log. */
+  traceEvents(log: object | string): TraceFile;
+  /** The current view's lints. */
+  lints(): Lint[];
   showReport(report: object | string): Report;
   pause(): void;
   resume(): void;

@@ -359,27 +359,47 @@ fn playground(table: &mut Table, sizes: &Value) -> Result {
         let page = |r: &Value, field: &str| num(&r["page"], field);
         let ratio = each(runs, |r| Ok(page(r, "ms")? / num(&r["background"], "ms")?))?;
         table.add("4", format!("{what}: time"), &each(runs, |r| page(r, "ms"))?, secs, None);
-        table.add("4", format!("{what}: background crawl time"), &each(runs, |r| num(&r["background"], "ms"))?, secs, None);
+        table.add(
+            "4",
+            format!("{what}: background crawl time"),
+            &each(runs, |r| num(&r["background"], "ms"))?,
+            secs,
+            None,
+        );
         table.add("4", format!("{what}: playground ÷ background"), &ratio, times, Some(Target::AtMost(1.10)));
         let longest = each(runs, |r| page(r, "longestTask"))?;
         table.add("4", format!("{what}: longest task"), &longest, task_ms, Some(Target::AtMost(50.0)));
         table.add("4", format!("{what}: tasks over 50 ms"), &each(runs, |r| page(r, "longTasks"))?, count, None);
         let p95 = each(runs, |r| page(r, "frameP95"))?;
         table.add("4", format!("{what}: frame time p95 (no GPU)"), &p95, ms, Some(Target::AtMost(33.0)));
-        table.add("4", format!("{what}: report() calls while crawling"), &each(runs, |r| page(r, "reportCalls"))?, count, Some(Target::AtMost(0.0)));
+        table.add(
+            "4",
+            format!("{what}: report() calls while crawling"),
+            &each(runs, |r| page(r, "reportCalls"))?,
+            count,
+            Some(Target::AtMost(0.0)),
+        );
         let paused: Vec<&Value> = runs.iter().map(|r| &r["page"]["pause"]).filter(|p| p.is_object()).collect();
         if !paused.is_empty() {
             let at = num(paused[0], "at")?;
             let took: Vec<f64> = paused.iter().map(|p| num(p, "tookMs")).collect::<Result<_>>()?;
-            table.add("4", format!("{what}: Pause at ~{at:.0} pages takes effect"), &took, ms, Some(Target::AtMost(100.0)));
+            table.add(
+                "4",
+                format!("{what}: Pause at ~{at:.0} pages takes effect"),
+                &took,
+                ms,
+                Some(Target::AtMost(100.0)),
+            );
             let fetches: Vec<f64> = paused.iter().map(|p| num(p, "fetchesAfter")).collect::<Result<_>>()?;
             table.add("4", format!("{what}: fetches started after Pause"), &fetches, count, Some(Target::AtMost(0.0)));
         }
         let draws: Vec<f64> = runs
             .iter()
-            .map(|r| summary(&each(list(&r["page"]["draws"], "times")?, |t| t.as_f64().ok_or("bad draw time".into()))?)
-                .map(|s| s.median)
-                .ok_or_else(|| "bench results: no graph draws".to_string()))
+            .map(|r| {
+                summary(&each(list(&r["page"]["draws"], "times")?, |t| t.as_f64().ok_or("bad draw time".into()))?)
+                    .map(|s| s.median)
+                    .ok_or_else(|| "bench results: no graph draws".to_string())
+            })
             .collect::<Result<_>>()?;
         let nodes = num(&runs[0]["page"]["draws"], "nodes").unwrap_or(0.0);
         let target = (nodes >= 20_000.0).then_some(Target::AtMost(8.0));
