@@ -24,7 +24,8 @@
 //!   seed-style text form.
 //! * [`tasks`] — per-task detail (state, polls, wakes, times), folded too.
 //! * [`replay`] — the log as a file, and an exact replay of it, step by step.
-//! * [`crawler`] — the engine: workers, supervisor, stop, the queue budget.
+//! * [`crawler`] — the engine: workers, supervisor, stop, the queue budget;
+//!   [`shared`] is the context its tasks share.
 //! * [`fetching`] — one URL, carefully: robots.txt, a per-host slot
 //!   ([`politeness`]), the engine's timeout, retries with backoff ([`retry`]).
 //! * [`page`] — a fetched page: redirect outcome, decoding ([`decode`]:
@@ -60,6 +61,7 @@ pub mod retry;
 pub mod robots;
 pub mod sched;
 pub mod scope;
+pub mod shared;
 pub mod signal;
 pub mod tasks;
 pub mod text;

@@ -2,12 +2,12 @@
 //! for a 200 HTML page — decoding, parsing in slices, and deciding for each
 //! link whether it is followed or skipped, and why.
 
-use crate::crawler::{yield_if_due, Item, Shared};
 use crate::decode::decode;
 use crate::env::FetchResponse;
 use crate::event::{EventKind, Outcome, TaskId};
 use crate::fetching::{behind_cors_wall, fetch_page, robots_allow, CORS_ERROR};
 use crate::links::{self, LinkCollector, LinkParser};
+use crate::shared::{yield_if_due, Item, Shared};
 use std::collections::BTreeMap;
 use url::Url;
 
@@ -93,7 +93,7 @@ fn is_markup(content_type: Option<&str>) -> bool {
 /// Decode, extract links in slices, keep the in-scope ones, enqueue the new
 /// ones; every link not followed is counted by reason.
 async fn parse_and_enqueue(shared: &Shared, task: TaskId, item: &Item, page_url: &Url, response: &FetchResponse) {
-    let decoded = decode(&response.body, response.header("content-type"));
+    let decoded = decode(&*shared.env.decoder, &response.body, response.header("content-type"));
     // A chunk at a time, so a huge page cannot block the browser's thread.
     let mut parser = LinkParser::new();
     for chunk in links::chunks(&decoded.text, PARSE_CHUNK) {

@@ -226,7 +226,11 @@ extern "C" {
 /// are the native backend's cases (src/decode.rs), which must come out the same.
 #[wasm_bindgen_test]
 fn text_decoder_agrees_with_the_native_backend() {
-    use crawlscope::decode::decode;
+    use crawlscope::env::Decoder;
+    use crawlscope::web::charset::WebDecoder;
+    fn decode(body: &[u8], content_type: Option<&str>) -> crawlscope::decode::Decoded {
+        crawlscope::decode::decode(&WebDecoder, body, content_type)
+    }
     let d = decode("héllo".as_bytes(), Some("text/html"));
     assert_eq!((d.text.as_str(), d.encoding, d.note), ("héllo", "UTF-8", None));
     let d = decode(b"<meta charset=utf-8>caf\xe9", Some("text/html; charset=ISO-8859-1"));
@@ -246,6 +250,11 @@ fn text_decoder_agrees_with_the_native_backend() {
     let d = decode(b"ok \xff\xfe\xfd", Some("text/html; charset=utf-8"));
     assert_eq!(d.note.as_deref(), Some("malformed UTF-8 bytes replaced; decoded as UTF-8"));
     assert!(d.text.starts_with("ok \u{FFFD}"));
+    // UTF-8 is decoded in wasm, not by TextDecoder: both must replace the same way.
+    for bytes in [&b"ok \xff\xfe\xfd"[..], b"\xEF\xBB\xBFa\xe2\x82", b"a\xf0\x9f\x98\x80b\xc3"] {
+        let ours = decode(bytes, Some("text/html; charset=utf-8")).text;
+        assert_eq!(WebDecoder.decode("UTF-8", bytes).0, ours, "{bytes:?}");
+    }
     for name in crawlscope::decode::NAMES {
         if name != "replacement" {
             let d = decode(b"a", Some(&format!("text/html; charset={}", name.to_ascii_lowercase())));
