@@ -262,3 +262,30 @@ fn text_decoder_agrees_with_the_native_backend() {
         }
     }
 }
+
+/// Every engine sleep shares one JS timer (src/web/clock.rs): sleeps armed
+/// out of order all wake, none early, and one dropped before its time (as a
+/// fetch's timeout is, nearly always) leaves the others' timer working.
+#[wasm_bindgen_test]
+async fn one_shared_timer_wakes_every_sleep_and_never_early() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let woken: Rc<RefCell<Vec<u32>>> = Rc::default();
+    let dropped = WebClock.sleep(5.0);
+    drop(dropped);
+    let started = WebClock.now_ms();
+    let sleeps = [40u32, 10, 25, 0, 10].map(|ms| {
+        let woken = woken.clone();
+        async move {
+            WebClock.sleep(f64::from(ms)).await;
+            let late = WebClock.now_ms() - started;
+            assert!(late >= f64::from(ms) - 1.0, "a {ms} ms sleep woke after {late} ms");
+            woken.borrow_mut().push(ms);
+        }
+    });
+    futures::future::join_all(sleeps).await;
+    // (join_all polls in its own order, so the pushes need not be in deadline order.)
+    let mut woken = woken.borrow().clone();
+    woken.sort_unstable();
+    assert_eq!(woken, [0, 10, 10, 25, 40]);
+}
