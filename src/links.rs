@@ -18,6 +18,7 @@
 //! the document in chunks, so a huge page is read a slice at a time with the
 //! browser's event loop running in between.
 
+mod read;
 mod scan;
 #[cfg(test)]
 mod tests;

@@ -34,22 +34,20 @@
 //! pages rarely do either; the property tests in `tests.rs` check that every
 //! answer given without the tree is the tree's answer.
 
+use super::read::{Handle, Reader, Reading};
 use super::{Found, LinkElement, LinkKind};
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts};
-use html5ever::TokenizerResult;
+use html5ever::tokenizer::{Tag, TagKind, Token, TokenSinkResult};
 use html5ever::{ns, LocalName};
 use std::cell::RefCell;
 
+/// What a sink answers the tokenizer.
+type Answer = TokenSinkResult<Handle>;
+
 /// A document being scanned for links, fed a chunk at a time.
 pub struct LinkScanner {
-    tokenizer: Tokenizer<Scan>,
-    /// Input not yet consumed (a tag can straddle two chunks).
-    input: BufferQueue,
-    /// Nothing fed yet: a byte order mark here is dropped, as the tree's
-    /// parser drops one at the start of the document (and only there).
-    at_start: bool,
+    reading: Reading,
 }
 
 impl Default for LinkScanner {
@@ -60,47 +58,31 @@ impl Default for LinkScanner {
 
 impl LinkScanner {
     pub fn new() -> Self {
-        LinkScanner {
-            // The tokenizer's own BOM option would drop one at the start of every chunk.
-            tokenizer: Tokenizer::new(
-                Scan(RefCell::new(State::default())),
-                TokenizerOpts { discard_bom: false, ..TokenizerOpts::default() },
-            ),
-            input: BufferQueue::default(),
-            at_start: true,
-        }
+        LinkScanner { reading: Reading::new(Reader::Scan(RefCell::new(State::default()))) }
     }
 
     /// Scan the next piece of the document. `false` once the page needs the
     /// tree: feeding more is wasted work.
-    pub fn feed(&mut self, mut chunk: &str) -> bool {
-        if self.at_start && !chunk.is_empty() {
-            self.at_start = false;
-            chunk = chunk.strip_prefix('\u{FEFF}').unwrap_or(chunk);
+    pub fn feed(&mut self, chunk: &str) -> bool {
+        self.reading.feed(chunk);
+        match &self.reading.tokenizer.sink {
+            Reader::Scan(state) => !state.borrow().needs_tree,
+            Reader::Tree(_) => false,
         }
-        if chunk.is_empty() {
-            return !self.tokenizer.sink.0.borrow().needs_tree;
-        }
-        self.input.push_back(StrTendril::from_slice(chunk));
-        // The sink never blocks the tokenizer (no scripts run), so one call
-        // consumes the input; the loop only guards against a future variant.
-        while let TokenizerResult::Script(()) = self.tokenizer.feed(&self.input) {}
-        !self.tokenizer.sink.0.borrow().needs_tree
     }
 
     /// The end of the document: what was found, or `None` when the page
     /// needs the tree after all.
     pub fn finish(self) -> Option<Found> {
-        self.tokenizer.end();
-        let state = self.tokenizer.sink.0.into_inner();
-        (!state.needs_tree).then_some(state.found)
+        match self.reading.end() {
+            Reader::Scan(state) => {
+                let state = state.into_inner();
+                (!state.needs_tree).then_some(state.found)
+            }
+            Reader::Tree(_) => None,
+        }
     }
 }
-
-/// The token sink: the tree builder's rules that matter for links.
-/// (`TokenSink` takes `&self`; the tokenizer never re-enters it, so one
-/// `RefCell` borrow per token is never contended.)
-struct Scan(RefCell<State>);
 
 #[derive(Clone, Copy, PartialEq)]
 enum Ns {
@@ -132,8 +114,9 @@ impl Frame {
     }
 }
 
+/// The scanner's state: the tree builder's, as far as links need it.
 #[derive(Default)]
-struct State {
+pub(super) struct State {
     stack: Vec<Frame>,
     /// Frames named `template` on the stack: links inside are not links.
     templates: usize,
@@ -230,36 +213,32 @@ fn attr<'t>(tag: &'t Tag, name: &str) -> Option<&'t StrTendril> {
     tag.attrs.iter().find(|a| a.name.ns == ns!() && &*a.name.local == name).map(|a| &a.value)
 }
 
-impl TokenSink for Scan {
-    type Handle = ();
-
-    fn process_token(&self, token: Token, _line_number: u64) -> TokenSinkResult<()> {
+impl State {
+    /// One token: only tags matter.
+    pub(super) fn token(&mut self, token: Token) -> Answer {
         let Token::TagToken(tag) = token else { return TokenSinkResult::Continue };
-        let mut state = self.0.borrow_mut();
-        if state.needs_tree {
+        if self.needs_tree {
             return TokenSinkResult::Continue;
         }
-        if let Some(end) = state.raw_end.take() {
+        if let Some(end) = self.raw_end.take() {
             if tag.kind == TagKind::EndTag && tag.name == end {
                 return TokenSinkResult::Continue; // the raw-text element closes
             }
         }
         match tag.kind {
-            TagKind::StartTag => state.start(tag),
+            TagKind::StartTag => self.start(tag),
             TagKind::EndTag => {
-                state.end(&tag);
+                self.end(&tag);
                 TokenSinkResult::Continue
             }
         }
     }
 
-    /// `<![CDATA[` is a section only in foreign content (else a bogus comment).
-    fn adjusted_current_node_present_but_not_in_html_namespace(&self) -> bool {
-        self.0.borrow().stack.last().is_some_and(|f| f.ns != Ns::Html)
+    /// Is the current node an SVG or MathML element?
+    pub(super) fn in_foreign_content(&self) -> bool {
+        self.stack.last().is_some_and(|f| f.ns != Ns::Html)
     }
-}
 
-impl State {
     fn push(&mut self, frame: Frame) {
         self.templates += usize::from(&*frame.name == "template");
         self.foreign += usize::from(frame.ns != Ns::Html);
@@ -276,7 +255,7 @@ impl State {
         }
     }
 
-    fn fall_back(&mut self) -> TokenSinkResult<()> {
+    fn fall_back(&mut self) -> Answer {
         self.needs_tree = true;
         TokenSinkResult::Continue
     }
@@ -293,7 +272,7 @@ impl State {
         }
     }
 
-    fn start(&mut self, tag: Tag) -> TokenSinkResult<()> {
+    fn start(&mut self, tag: Tag) -> Answer {
         if !self.foreign_start_rules(&tag.name) {
             return self.html_start(tag);
         }
@@ -318,7 +297,7 @@ impl State {
         TokenSinkResult::Continue
     }
 
-    fn html_start(&mut self, tag: Tag) -> TokenSinkResult<()> {
+    fn html_start(&mut self, tag: Tag) -> Answer {
         let name = &*tag.name;
         if self.a_open && (self.foreign > 0 || !SAFE_IN_A.contains(&name)) {
             return self.fall_back(); // the open <a> could be popped and cloned

@@ -9,15 +9,16 @@
 //! markup, so its links count. Links inside `<template>` are inert content,
 //! not part of the document, and are skipped (as `querySelectorAll` does).
 
+use super::read::{Reader, Reading};
 use super::{Found, LinkElement, LinkKind};
-use html5ever::driver::{self, ParseOpts, Parser};
-use html5ever::tendril::{StrTendril, TendrilSink};
-use html5ever::tree_builder::TreeBuilderOpts;
+use html5ever::interface::TreeSink;
+use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts};
 use scraper::{Html, HtmlTreeSink, Selector};
 
-/// An HTML document being parsed into a tree, fed a chunk at a time.
+/// An HTML document being parsed into a tree, fed a chunk at a time (on
+/// the tokenizer the scanner uses: see `read.rs`).
 pub struct LinkParser {
-    parser: Parser<HtmlTreeSink>,
+    reading: Reading,
 }
 
 impl Default for LinkParser {
@@ -29,21 +30,23 @@ impl Default for LinkParser {
 impl LinkParser {
     pub fn new() -> Self {
         // Scripting off: <noscript> is parsed as markup, as DOMParser does.
-        let opts = ParseOpts {
-            tree_builder: TreeBuilderOpts { scripting_enabled: false, ..TreeBuilderOpts::default() },
-            ..ParseOpts::default()
-        };
-        LinkParser { parser: driver::parse_document(HtmlTreeSink::new(Html::new_document()), opts) }
+        let opts = TreeBuilderOpts { scripting_enabled: false, ..TreeBuilderOpts::default() };
+        let builder = TreeBuilder::new(HtmlTreeSink::new(Html::new_document()), opts);
+        LinkParser { reading: Reading::new(Reader::Tree(builder)) }
     }
 
     /// Parse the next piece of the document.
     pub fn feed(&mut self, chunk: &str) {
-        self.parser.process(StrTendril::from_slice(chunk));
+        self.reading.feed(chunk);
     }
 
     /// Finish the document.
     pub fn finish(self) -> Html {
-        self.parser.finish()
+        match self.reading.end() {
+            Reader::Tree(builder) => builder.sink.finish(),
+            // `new` only ever builds the tree arm.
+            Reader::Scan(_) => Html::new_document(),
+        }
     }
 }
 
