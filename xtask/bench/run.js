@@ -352,6 +352,7 @@ async function main() {
   const section = async (key, name, fn) => {
     if (only && !only.includes(key)) {
       results.skipped.push(key);
+      fs.writeFileSync(BENCH_OUT, JSON.stringify(results, null, 1));
       return;
     }
     const from = load.length;
