@@ -7,15 +7,19 @@
 //! An unknown label is not an error: it is noted and the next source is
 //! used, so an odd page is recorded as data rather than crashing anything.
 //!
-//! Which bytes mean which characters is the one part done by a backend:
-//! natively `encoding_rs`, in the browser its own `TextDecoder` (the same
-//! WHATWG Encoding Standard, already shipped with every browser, so the wasm
-//! does not carry ~138 KB gzip of tables twice). Both answer with the
-//! standard's names from [`NAMES`], so a report reads the same either way;
-//! the wasm tests decode the test site's charset pages through `TextDecoder`.
+//! UTF-8, nearly every page, is decoded right here: the bytes are checked
+//! in place and become the `String` without another pass (malformed
+//! sequences become U+FFFD, exactly as the standard's decoder does).
+//! Which bytes mean which characters in any *other* encoding is the one part
+//! done by a backend, the [`Decoder`] the environment provides: natively
+//! `encoding_rs` ([`NativeDecoder`]), in the browser its own `TextDecoder`
+//! (the same WHATWG Encoding Standard, already shipped with every browser,
+//! so the wasm does not carry ~138 KB gzip of tables twice). Both answer
+//! with the standard's names from [`NAMES`], so a report reads the same
+//! either way; the wasm tests decode the test site's charset pages through
+//! `TextDecoder`.
 
-#[cfg(target_arch = "wasm32")]
-use crate::web::charset as backend;
+use crate::env::Decoder;
 
 /// A decoded body.
 pub struct Decoded {
@@ -48,12 +52,22 @@ const REPLACEMENT_LABELS: [&str; 6] =
     ["csiso2022kr", "hz-gb-2312", "iso-2022-cn", "iso-2022-cn-ext", "iso-2022-kr", "replacement"];
 
 /// The encoding a label names (ASCII whitespace around it ignored), or `None` for an unknown label.
-fn for_label(label: &str) -> Option<&'static str> {
+fn for_label(backend: &dyn Decoder, label: &str) -> Option<&'static str> {
     let label = label.trim_matches(|c: char| c.is_ascii_whitespace());
     if REPLACEMENT_LABELS.iter().any(|r| r.eq_ignore_ascii_case(label)) {
         return Some("replacement");
     }
-    backend::for_label(label)
+    backend.for_label(label)
+}
+
+/// UTF-8 without a backend: validated in place; only malformed input takes
+/// the lossy path (maximal subparts become U+FFFD, as the standard says).
+fn decode_utf8(body: &[u8]) -> (String, bool) {
+    let body = body.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(body);
+    match std::str::from_utf8(body) {
+        Ok(text) => (text.to_owned(), false),
+        Err(_) => (String::from_utf8_lossy(body).into_owned(), true),
+    }
 }
 
 /// The encoding a byte order mark at the start of `body` selects.
@@ -74,13 +88,14 @@ fn output_encoding(name: &'static str) -> &'static str {
     }
 }
 
-/// Decode `body`, served with `content_type`.
-pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
+/// Decode `body`, served with `content_type`; `backend` decodes encodings
+/// other than UTF-8 (the environment's [`Decoder`]).
+pub fn decode(backend: &dyn Decoder, body: &[u8], content_type: Option<&str>) -> Decoded {
     let mut notes = Vec::new();
     let encoding = for_bom(body)
         .or_else(|| {
             let label = charset_param(content_type?)?;
-            let found = for_label(&label);
+            let found = for_label(backend, &label);
             if found.is_none() {
                 notes.push(format!("unknown charset label \"{label}\" in Content-Type"));
             }
@@ -88,7 +103,7 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
         })
         .or_else(|| {
             let label = meta_charset(&body[..body.len().min(1024)])?;
-            match for_label(&label) {
+            match for_label(backend, &label) {
                 Some(found) => Some(output_encoding(found)),
                 None => {
                     notes.push(format!("unknown charset label \"{label}\" in <meta>"));
@@ -98,11 +113,11 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
         })
         .unwrap_or("UTF-8");
     // Strips a BOM of the encoding, replaces malformed sequences with U+FFFD: never fails.
-    let (text, malformed) = if encoding == "replacement" {
+    let (text, malformed) = match encoding {
         // The whole body is one error (the standard's replacement decoder).
-        (if body.is_empty() { String::new() } else { "\u{FFFD}".to_string() }, !body.is_empty())
-    } else {
-        backend::decode(encoding, body)
+        "replacement" => (if body.is_empty() { String::new() } else { "\u{FFFD}".to_string() }, !body.is_empty()),
+        "UTF-8" => decode_utf8(body),
+        other => backend.decode(other, body),
     };
     if malformed {
         notes.push(format!("malformed {encoding} bytes replaced"));
@@ -112,16 +127,20 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
 }
 
 /// The native backend: `encoding_rs`, which implements the same standard.
+/// (Native only: a browser build gets `TextDecoder` from `web/` instead.)
 #[cfg(not(target_arch = "wasm32"))]
-mod backend {
-    use encoding_rs::Encoding;
+pub struct NativeDecoder;
 
-    pub fn for_label(label: &str) -> Option<&'static str> {
+#[cfg(not(target_arch = "wasm32"))]
+impl Decoder for NativeDecoder {
+    fn for_label(&self, label: &str) -> Option<&'static str> {
+        use encoding_rs::Encoding;
         Encoding::for_label_no_replacement(label.as_bytes()).map(Encoding::name)
     }
 
-    /// `name` is one of [`super::NAMES`] (it came from `for_label` or a BOM).
-    pub fn decode(name: &str, body: &[u8]) -> (String, bool) {
+    /// `name` is one of [`NAMES`] (it came from `for_label` or a BOM).
+    fn decode(&self, name: &'static str, body: &[u8]) -> (String, bool) {
+        use encoding_rs::Encoding;
         let encoding = Encoding::for_label(name.as_bytes()).unwrap_or(encoding_rs::UTF_8);
         // Without BOM sniffing: the caller has chosen the encoding, BOM included.
         let (text, malformed) = encoding.decode_with_bom_removal(body);
@@ -167,9 +186,24 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
+        super::decode(&NativeDecoder, body, content_type)
+    }
+
+    fn for_label(label: &str) -> Option<&'static str> {
+        super::for_label(&NativeDecoder, label)
+    }
+
+    #[test]
+    fn utf8_is_decoded_without_the_backend_and_agrees_with_it() {
+        for body in [&b"plain"[..], b"\xEF\xBB\xBFbom", b"ok \xff\xfe\xfd", b"\xe2\x82", b"a\xf0\x9f\x98\x80b\xc3"] {
+            assert_eq!(decode_utf8(body), NativeDecoder.decode("UTF-8", body), "{body:?}");
+        }
+    }
 
     #[test]
     fn encoding_default_is_utf8() {

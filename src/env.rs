@@ -1,7 +1,8 @@
-//! What the engine needs from the outside world: a fetcher, a clock and a
-//! spawner. The browser implements them with `web-sys` (see `web/`); native
-//! tests implement them with an in-memory site, virtual time and a
-//! single-threaded executor. The engine itself never touches `web-sys`.
+//! What the engine needs from the outside world: a fetcher, a clock, a
+//! spawner and a text decoder. The browser implements them with `web-sys`
+//! (see `web/`); native tests implement them with an in-memory site, virtual
+//! time, a single-threaded executor and `encoding_rs`. The engine itself
+//! never touches `web-sys`.
 //!
 //! Every future here is `!Send`: the browser has one thread, and so do the
 //! engine's tasks (`spawn_local`, `Rc`, `RefCell`).
@@ -173,13 +174,32 @@ pub trait Spawner {
     fn spawn(&self, task: LocalBoxFuture<'static, ()>);
 }
 
-/// The three together (and the local proxy, when there is one), cheap to
+/// Which bytes mean which characters: the WHATWG Encoding Standard's
+/// decoders. [`crate::decode`] decides *which* encoding a body is in (BOM,
+/// `Content-Type`, `<meta>`) and decodes UTF-8 itself; a backend is asked
+/// only about labels and the other encodings. Natively `encoding_rs`
+/// ([`crate::decode::NativeDecoder`]); in a browser its own `TextDecoder`,
+/// so the wasm does not carry the standard's tables twice.
+pub trait Decoder {
+    /// The standard's name (one of [`crate::decode::NAMES`]) for `label`,
+    /// or `None` when the label is unknown. `label` is already trimmed; the
+    /// "replacement" labels never reach a backend.
+    fn for_label(&self, label: &str) -> Option<&'static str>;
+    /// `body` decoded as the encoding the standard calls `name` (a BOM of
+    /// that encoding stripped, malformed sequences replaced by U+FFFD), and
+    /// whether any were malformed. Never fails.
+    fn decode(&self, name: &'static str, body: &[u8]) -> (String, bool);
+}
+
+/// The four together (and the local proxy, when there is one), cheap to
 /// clone into every task.
 #[derive(Clone)]
 pub struct Env {
     pub fetcher: Rc<dyn Fetcher>,
     pub clock: Rc<dyn Clock>,
     pub spawner: Rc<dyn Spawner>,
+    /// Decodes bodies in encodings other than UTF-8 (see [`Decoder`]).
+    pub decoder: Rc<dyn Decoder>,
     /// Fetches through the local proxy (`proxy: true`): same-origin for the
     /// page, so CORS no longer applies, and it reports every redirect hop.
     /// `None` where no proxy is announced; `proxy: true` is then refused.

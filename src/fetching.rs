@@ -8,17 +8,15 @@
 //! With `proxy: true` every request goes through the local proxy instead
 //! (see [`Env::proxy`](crate::env::Env)), where CORS does not apply.
 
-use crate::crawler::Shared;
 use crate::decode::decode;
 use crate::env::{FetchError, FetchRequest, FetchResponse, Fetcher};
 use crate::event::{AwaitPoint, EventKind, FetchResult, TaskId};
 use crate::politeness::Slot;
 use crate::retry::{backoff_ms, retry_after_ms, retryable_status};
 use crate::robots::{self, Lookup, Rules};
+use crate::shared::{CorsProbes, Probe, Shared};
 use crate::signal::Signal;
 use futures::future::{select, Either};
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use url::Url;
 
@@ -26,20 +24,6 @@ use url::Url;
 /// failure kind `cors` (see [`crate::text::failure_kind`]).
 pub const CORS_ERROR: &str =
     "the server answered without Access-Control-Allow-Origin, so the browser hides its response from this page";
-
-/// What a `no-cors` probe found out about an origin, once per origin.
-#[derive(Default)]
-pub(crate) struct CorsProbes {
-    origins: RefCell<HashMap<String, Probe>>,
-}
-
-#[derive(Clone)]
-enum Probe {
-    /// A task is probing; others wait for its answer instead of probing too.
-    Running(Signal),
-    /// `true`: the server answered opaquely (CORS is the wall).
-    Known(bool),
-}
 
 /// One failed try: its message, and whether it was the browser's opaque
 /// network error (the one CORS hides behind).
@@ -291,7 +275,7 @@ pub(crate) async fn robots_allow(shared: &Shared, task: TaskId, url: &Url) -> bo
     let result = result.map_err(|failed| failed.message);
     let (status, text, error) = match result {
         Ok(response) => {
-            let text = decode(&response.body, response.header("content-type")).text;
+            let text = decode(&*shared.env.decoder, &response.body, response.header("content-type")).text;
             (Some(response.head.status), text, None)
         }
         Err(error) => (None, String::new(), Some(error)),

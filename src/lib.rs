@@ -10,7 +10,7 @@
 //!
 //! * [`options`] — the crawl options, validated; errors name the option.
 //! * [`env`] — what the engine needs from outside: [`env::Fetcher`],
-//!   [`env::Clock`], [`env::Spawner`]. The fetcher shows only what browser
+//!   [`env::Clock`], [`env::Spawner`], [`env::Decoder`]. The fetcher shows only what browser
 //!   `fetch` shows (final URL, `redirected`, status, safelisted headers, body).
 //! * [`queue`] — a joinable queue with asyncio's `join` / `task_done`.
 //! * [`signal`] — a set-once flag many tasks can await (stop, finished).
@@ -31,10 +31,12 @@
 //! * [`lints`] — long polls, self-wakes, slow-to-poll and never-woken tasks,
 //!   folded from the log, each told in the chapter's words; [`trace`] is the
 //!   log as a Trace Event Format file (Perfetto, `chrome://tracing`).
-//! * [`crawler`] — the engine: workers, supervisor, stop, the queue budget.
+//! * [`crawler`] — the engine: workers, supervisor, stop, the queue budget;
+//!   [`shared`] is the context its tasks share.
 //! * [`fetching`] — one URL, carefully: robots.txt, a per-host slot
 //!   ([`politeness`]), the engine's timeout, retries with backoff ([`retry`]).
 //! * [`page`] — a fetched page: redirect outcome, decoding ([`decode`]:
+//!   UTF-8 in place, other encodings through the environment's decoder:
 //!   `encoding_rs` natively, the browser's `TextDecoder` in wasm), links
 //!   parsed in slices, each link followed or skipped for a reason.
 //! * [`robots`] — robots.txt per origin (RFC 9309).
@@ -69,6 +71,7 @@ pub mod retry;
 pub mod robots;
 pub mod sched;
 pub mod scope;
+pub mod shared;
 pub mod signal;
 pub mod tasks;
 pub mod text;

@@ -2,12 +2,12 @@
 //! for a 200 HTML page — decoding, parsing in slices, and deciding for each
 //! link whether it is followed or skipped, and why.
 
-use crate::crawler::{yield_if_due, Item, Shared};
 use crate::decode::decode;
 use crate::env::FetchResponse;
 use crate::event::{EventKind, Outcome, TaskId};
 use crate::fetching::{behind_cors_wall, fetch_page, robots_allow, CORS_ERROR};
-use crate::links::{self, LinkCollector, LinkParser};
+use crate::links::{self, LinkCollector, LinkParser, LinkScanner};
+use crate::shared::{yield_if_due, Item, Shared};
 use std::collections::BTreeMap;
 use url::Url;
 
@@ -90,20 +90,39 @@ fn is_markup(content_type: Option<&str>) -> bool {
     matches!(essence.as_str(), "text/html" | "application/xhtml+xml" | "application/xml" | "text/xml")
 }
 
-/// Decode, extract links in slices, keep the in-scope ones, enqueue the new
-/// ones; every link not followed is counted by reason.
-async fn parse_and_enqueue(shared: &Shared, task: TaskId, item: &Item, page_url: &Url, response: &FetchResponse) {
-    let decoded = decode(&response.body, response.header("content-type"));
-    // A chunk at a time, so a huge page cannot block the browser's thread.
+/// Read a page for links a chunk at a time, so a huge page cannot block the
+/// browser's thread: with the tokenizer alone, or — for the rare page that
+/// needs it (`links::scan`) — from the start again with the full tree.
+async fn read_links(shared: &Shared, text: &str) -> links::Found {
+    let mut scanner = LinkScanner::new();
+    let mut scanned = true;
+    for chunk in links::chunks(text, PARSE_CHUNK) {
+        yield_if_due(shared).await;
+        if !scanner.feed(chunk) {
+            scanned = false;
+            break;
+        }
+    }
+    if let Some(found) = scanned.then(|| scanner.finish()).flatten() {
+        return found;
+    }
     let mut parser = LinkParser::new();
-    for chunk in links::chunks(&decoded.text, PARSE_CHUNK) {
+    for chunk in links::chunks(text, PARSE_CHUNK) {
         yield_if_due(shared).await;
         parser.feed(chunk);
     }
     let document = parser.finish();
-    let anchors = links::anchors();
-    let mut collector = LinkCollector::new(&document, page_url, shared.options.respect_nofollow);
-    for (i, element) in document.select(&anchors).enumerate() {
+    yield_if_due(shared).await;
+    links::tree::found(&document)
+}
+
+/// Decode, extract links in slices, keep the in-scope ones, enqueue the new
+/// ones; every link not followed is counted by reason.
+async fn parse_and_enqueue(shared: &Shared, task: TaskId, item: &Item, page_url: &Url, response: &FetchResponse) {
+    let decoded = decode(&*shared.env.decoder, &response.body, response.header("content-type"));
+    let found = read_links(shared, &decoded.text).await;
+    let mut collector = LinkCollector::new(&found, page_url, shared.options.respect_nofollow);
+    for (i, element) in found.elements.iter().enumerate() {
         if i % LINK_BATCH == 0 {
             yield_if_due(shared).await;
         }

@@ -35,6 +35,19 @@ fn crawl_finds_exactly_the_pages_the_site_generator_lists() {
 }
 
 #[test]
+fn a_site_padded_to_30_kb_pages_is_crawled_exactly_as_the_oracle_says() {
+    let padded = SiteConfig { bytes: 30_000, ..small() };
+    let mut sim = Sim::new(padded.clone());
+    let (_, report) = sim.crawl(&options(6));
+    let got: Vec<_> = report.pages.iter().map(|p| (&p.url, &p.aliases, p.status, &p.links)).collect();
+    let want = expected(&padded);
+    let want: Vec<_> = want.iter().map(|p| (&p.url, &p.aliases, Some(p.status), &p.links)).collect();
+    assert_eq!(got, want);
+    let index = report.pages.iter().find(|p| p.url == format!("{ORIGIN}/")).expect("the index");
+    assert!(index.size.is_some_and(|n| n >= 30_000), "the index is padded: {:?} bytes", index.size);
+}
+
+#[test]
 fn link_cycle_fetches_every_url_once() {
     let mut sim = Sim::new(small());
     sim.crawl(&options(4));

@@ -226,7 +226,11 @@ extern "C" {
 /// are the native backend's cases (src/decode.rs), which must come out the same.
 #[wasm_bindgen_test]
 fn text_decoder_agrees_with_the_native_backend() {
-    use crawlscope::decode::decode;
+    use crawlscope::env::Decoder;
+    use crawlscope::web::charset::WebDecoder;
+    fn decode(body: &[u8], content_type: Option<&str>) -> crawlscope::decode::Decoded {
+        crawlscope::decode::decode(&WebDecoder, body, content_type)
+    }
     let d = decode("héllo".as_bytes(), Some("text/html"));
     assert_eq!((d.text.as_str(), d.encoding, d.note), ("héllo", "UTF-8", None));
     let d = decode(b"<meta charset=utf-8>caf\xe9", Some("text/html; charset=ISO-8859-1"));
@@ -246,10 +250,42 @@ fn text_decoder_agrees_with_the_native_backend() {
     let d = decode(b"ok \xff\xfe\xfd", Some("text/html; charset=utf-8"));
     assert_eq!(d.note.as_deref(), Some("malformed UTF-8 bytes replaced; decoded as UTF-8"));
     assert!(d.text.starts_with("ok \u{FFFD}"));
+    // UTF-8 is decoded in wasm, not by TextDecoder: both must replace the same way.
+    for bytes in [&b"ok \xff\xfe\xfd"[..], b"\xEF\xBB\xBFa\xe2\x82", b"a\xf0\x9f\x98\x80b\xc3"] {
+        let ours = decode(bytes, Some("text/html; charset=utf-8")).text;
+        assert_eq!(WebDecoder.decode("UTF-8", bytes).0, ours, "{bytes:?}");
+    }
     for name in crawlscope::decode::NAMES {
         if name != "replacement" {
             let d = decode(b"a", Some(&format!("text/html; charset={}", name.to_ascii_lowercase())));
             assert_eq!(d.encoding, name, "every standard label is known to TextDecoder under the standard's name");
         }
     }
+}
+
+/// Every engine sleep shares one JS timer (src/web/clock.rs): sleeps armed
+/// out of order all wake, none early, and one dropped before its time (as a
+/// fetch's timeout is, nearly always) leaves the others' timer working.
+#[wasm_bindgen_test]
+async fn one_shared_timer_wakes_every_sleep_and_never_early() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let woken: Rc<RefCell<Vec<u32>>> = Rc::default();
+    let dropped = WebClock.sleep(5.0);
+    drop(dropped);
+    let started = WebClock.now_ms();
+    let sleeps = [40u32, 10, 25, 0, 10].map(|ms| {
+        let woken = woken.clone();
+        async move {
+            WebClock.sleep(f64::from(ms)).await;
+            let late = WebClock.now_ms() - started;
+            assert!(late >= f64::from(ms) - 1.0, "a {ms} ms sleep woke after {late} ms");
+            woken.borrow_mut().push(ms);
+        }
+    });
+    futures::future::join_all(sleeps).await;
+    // (join_all polls in its own order, so the pushes need not be in deadline order.)
+    let mut woken = woken.borrow().clone();
+    woken.sort_unstable();
+    assert_eq!(woken, [0, 10, 10, 25, 40]);
 }

@@ -26,7 +26,12 @@
 //! of [`special`] (hard cases: dropped connections, flaky 5xx, 429 with
 //! `Retry-After`, charsets, a binary body, a redirect loop, a link trap,
 //! robots.txt rules), all listed on `special/`.
+//!
+//! With the `bytes` knob every HTML page is padded ([`pad`]) to about that
+//! size with documentation-like markup, for crawls that parse more than
+//! they wait.
 
+mod pad;
 mod special;
 
 pub use special::ROBOTS_TXT;
@@ -45,11 +50,16 @@ pub struct SiteConfig {
     pub latency_ms: u64,
     /// Seed of the extra links, so variants differ but stay reproducible.
     pub seed: u64,
+    /// Pad every HTML page to about this many bytes with documentation-like
+    /// markup (0: no padding). Padding adds no link a crawl could follow
+    /// that the page does not already have, so [`Site::expected`] is the
+    /// same with or without it: it makes a crawl parse-bound, not bigger.
+    pub bytes: usize,
 }
 
 impl Default for SiteConfig {
     fn default() -> Self {
-        SiteConfig { pages: 30, links_per_page: 4, latency_ms: 100, seed: 1 }
+        SiteConfig { pages: 30, links_per_page: 4, latency_ms: 100, seed: 1, bytes: 0 }
     }
 }
 
@@ -58,9 +68,10 @@ impl Default for SiteConfig {
 const MAX_PAGES: usize = 1_000_000;
 const MAX_LINKS: usize = 1_000;
 const MAX_LATENCY_MS: u64 = 600_000;
+const MAX_BYTES: u64 = 16 * 1024 * 1024;
 
 impl SiteConfig {
-    /// Apply knobs written as `pages=30;links=4;latency=0;seed=7` (any
+    /// Apply knobs written as `pages=30;links=4;latency=0;seed=7;bytes=100000` (any
     /// subset, any order). Unknown keys and bad numbers are errors naming them.
     pub fn with_knobs(&self, knobs: &str) -> Result<SiteConfig, String> {
         let mut config = self.clone();
@@ -73,8 +84,11 @@ impl SiteConfig {
                 "links" if number <= MAX_LINKS as u64 => config.links_per_page = number as usize,
                 "latency" if number <= MAX_LATENCY_MS => config.latency_ms = number,
                 "seed" => config.seed = number,
-                "pages" | "links" | "latency" => return Err(format!("site knob `{key}={value}` is out of range")),
-                _ => return Err(format!("unknown site knob `{key}` (known: pages, links, latency, seed)")),
+                "bytes" if number <= MAX_BYTES => config.bytes = number as usize,
+                "pages" | "links" | "latency" | "bytes" => {
+                    return Err(format!("site knob `{key}={value}` is out of range"))
+                }
+                _ => return Err(format!("unknown site knob `{key}` (known: pages, links, latency, seed, bytes)")),
             }
         }
         Ok(config)
@@ -82,7 +96,11 @@ impl SiteConfig {
 
     /// The path prefix that selects this variant on the test server.
     pub fn prefix(&self) -> String {
-        format!("/s/pages={};links={};latency={};seed={}/", self.pages, self.links_per_page, self.latency_ms, self.seed)
+        let bytes = if self.bytes > 0 { format!(";bytes={}", self.bytes) } else { String::new() };
+        format!(
+            "/s/pages={};links={};latency={};seed={}{bytes}/",
+            self.pages, self.links_per_page, self.latency_ms, self.seed
+        )
     }
 }
 
@@ -225,7 +243,11 @@ impl Site {
                 content_type: "application/json".into(),
                 ..html(200, format!(r#"{{"note":"not HTML; a crawler must not parse href=\"{}page/1\""}}"#, self.base))
             },
-            Some(Node::Html { status, title, base, links }) => html(status, render(&title, base.as_deref(), &links)),
+            Some(Node::Html { status, title, base, links }) => {
+                let mut page = render(&title, base.as_deref(), &links);
+                pad::pad(&mut page, &links, self.config.bytes);
+                html(status, page)
+            }
             Some(Node::Raw { status, content_type, body, retry_after, latency_ms: slow }) => Response {
                 content_type,
                 retry_after,
@@ -541,5 +563,21 @@ mod tests {
         assert_eq!(a, b);
         let c = Site::new(SiteConfig { seed: 2, ..SiteConfig::default() }, "/").expected("http://h");
         assert_ne!(a, c, "another seed links differently");
+    }
+
+    #[test]
+    fn the_bytes_knob_pads_html_pages_and_changes_no_expected_link() {
+        let (padded, _) = Site::route("/s/pages=12;bytes=20000/", &SiteConfig::default()).expect("valid");
+        assert_eq!(padded.config.bytes, 20_000);
+        assert_eq!(padded.config.prefix(), "/s/pages=12;links=4;latency=100;seed=1;bytes=20000/");
+        for rest in ["", "page/3", "based/", "error"] {
+            let body = String::from_utf8(padded.respond(rest).body).expect("utf-8");
+            assert!((20_000..24_000).contains(&body.len()), "{rest}: {} bytes", body.len());
+            assert!(body.ends_with("</body></html>\n") && body.contains("<table") && body.contains("<script>"));
+        }
+        let plain = Site::new(SiteConfig { pages: 12, ..SiteConfig::default() }, &padded.base);
+        assert_eq!(padded.expected("http://h"), plain.expected("http://h"), "padding adds no followable link");
+        assert!(Site::route("/s/bytes=99999999999/", &SiteConfig::default()).unwrap_err().contains("bytes"));
+        assert_eq!(SiteConfig::default().prefix(), "/s/pages=30;links=4;latency=100;seed=1/", "no knob, no change");
     }
 }

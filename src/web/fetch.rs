@@ -1,6 +1,11 @@
 //! [`Fetcher`] on `web-sys` `fetch`: one `AbortController` per request,
 //! aborted when the request's future is dropped (stop, timeout).
 //!
+//! Per request, as little work as the browser allows: `fetch(url, init)`
+//! with no `Request` object, and the body in one `arrayBuffer()` when the
+//! (CORS-safelisted) `Content-Length` shows it fits under the cap —
+//! streamed chunk by chunk only when the length is unknown or too big.
+//!
 //! Two fetchers: [`WebFetcher`] asks sites directly (so CORS decides what
 //! the page may read; `probe_no_cors` tells a CORS wall from a dead host),
 //! and [`ProxyFetcher`] asks the local proxy on the page's own origin, which
@@ -16,16 +21,25 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, Headers, ReadableStreamDefaultReader, Request, RequestCache, RequestCredentials, RequestInit,
-    RequestMode, RequestRedirect, Response, ResponseType,
+    AbortController, Headers, ReadableStreamDefaultReader, RequestCache, RequestCredentials, RequestInit, RequestMode,
+    RequestRedirect, Response, ResponseType,
 };
 
 #[wasm_bindgen]
 extern "C" {
-    /// The global `fetch` (window or worker alike).
+    /// The global `fetch(url, init)` (window or worker alike): no `Request`
+    /// object is built for it.
     #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(input: &Request) -> js_sys::Promise;
+    fn global_fetch(url: &str, init: &RequestInit) -> js_sys::Promise;
 }
+
+/// Bodies whose `Content-Length` is at most this are read in one
+/// `arrayBuffer()`. `Content-Length` counts the bytes on the wire, and a
+/// compressed body decodes bigger (the `Content-Encoding` header is hidden
+/// from a cross-origin page), so the bound keeps the worst case of reading
+/// a body whole, before the cap can cut it, to a few hundred MB; above it
+/// the stream is read and cut at the cap as it arrives.
+const WHOLE_BODY_MAX: u64 = 256 * 1024;
 
 /// Fetches with the browser's `fetch`.
 pub struct WebFetcher;
@@ -52,8 +66,7 @@ async fn probe_no_cors(url: String) -> bool {
     init.set_credentials(RequestCredentials::Omit);
     init.set_cache(RequestCache::NoStore);
     init.set_signal(Some(&controller.signal()));
-    let Ok(request) = Request::new_with_str_and_init(&url, &init) else { return false };
-    match JsFuture::from(global_fetch(&request)).await {
+    match JsFuture::from(global_fetch(&url, &init)).await {
         Ok(value) => value.dyn_ref::<Response>().is_some_and(|r| r.type_() == ResponseType::Opaque),
         Err(_) => false,
     }
@@ -97,8 +110,8 @@ async fn fetch_via_proxy(endpoint: String, token: String, request: FetchRequest)
     init.set_headers(&headers);
     init.set_redirect(RequestRedirect::Error);
     init.set_signal(Some(&controller.signal()));
-    let js_request = Request::new_with_str_and_init(target.as_str(), &init).map_err(to_fetch_error)?;
-    let response: Response = JsFuture::from(global_fetch(&js_request)).await.map_err(to_fetch_error)?.unchecked_into();
+    let response: Response =
+        JsFuture::from(global_fetch(target.as_str(), &init)).await.map_err(to_fetch_error)?.unchecked_into();
     let header = |name: &str| response.headers().get(name).ok().flatten();
     if let Some(reason) = header("x-proxy-error") {
         return Err(FetchError::Proxy(reason));
@@ -119,9 +132,10 @@ async fn fetch_via_proxy(endpoint: String, token: String, request: FetchRequest)
     let head = ResponseHead { url: final_url, redirected: !hops.is_empty(), status, headers, hops };
     let truncated_upstream = header("x-proxy-truncated").is_some();
     let cap = request.max_body_bytes;
+    let length = head.header("content-length").and_then(|l| l.trim().parse().ok());
     let body = Box::pin(async move {
         let mut guard = guard;
-        let mut body = read_body(&response, cap).await?;
+        let mut body = read_body(&response, cap, length).await?;
         body.truncated |= truncated_upstream;
         guard.disarm();
         Ok(body)
@@ -148,26 +162,39 @@ impl Drop for AbortOnDrop {
     }
 }
 
+thread_local! {
+    /// The two `init` objects every crawl request uses (redirects refused,
+    /// followed), built once: only the abort signal changes per request.
+    static INITS: [RequestInit; 2] = [false, true].map(|follow| {
+        let init = RequestInit::new();
+        init.set_method("GET");
+        init.set_mode(RequestMode::Cors);
+        // No cookies to other sites, no cached answers: the crawl sees the server.
+        init.set_credentials(RequestCredentials::Omit);
+        init.set_cache(RequestCache::NoStore);
+        // `fetch` can follow (hiding every hop) or refuse redirects; nothing between.
+        init.set_redirect(if follow { RequestRedirect::Follow } else { RequestRedirect::Error });
+        init
+    });
+}
+
 async fn fetch(request: FetchRequest) -> Result<Fetched, FetchError> {
     let controller = AbortController::new().map_err(to_fetch_error)?;
     let guard = AbortOnDrop(Some(controller.clone()));
-    let init = RequestInit::new();
-    init.set_method("GET");
-    init.set_mode(RequestMode::Cors);
-    // No cookies to other sites, no cached answers: the crawl sees the server.
-    init.set_credentials(RequestCredentials::Omit);
-    init.set_cache(RequestCache::NoStore);
-    // `fetch` can follow (hiding every hop) or refuse redirects; nothing between.
-    init.set_redirect(if request.follow_redirects { RequestRedirect::Follow } else { RequestRedirect::Error });
-    init.set_signal(Some(&controller.signal()));
-    let js_request = Request::new_with_str_and_init(&request.url, &init).map_err(to_fetch_error)?;
+    let promise = INITS.with(|inits| {
+        let init = &inits[usize::from(request.follow_redirects)];
+        init.set_signal(Some(&controller.signal()));
+        // `fetch` reads `init` now, so the next request may reuse it.
+        global_fetch(&request.url, init)
+    });
     // An await point: this task is parked until the browser settles the
     // promise, then woken through wasm-bindgen-futures' microtask queue.
-    let response: Response = JsFuture::from(global_fetch(&js_request)).await.map_err(to_fetch_error)?.unchecked_into();
+    let response: Response = JsFuture::from(promise).await.map_err(to_fetch_error)?.unchecked_into();
+    let js_headers = response.headers();
     let headers = SAFELISTED_RESPONSE_HEADERS
         .iter()
         .chain(EXPOSED_RESPONSE_HEADERS.iter())
-        .filter_map(|name| response.headers().get(name).ok().flatten().map(|v| (name.to_string(), v)))
+        .filter_map(|name| js_headers.get(name).ok().flatten().map(|v| (name.to_string(), v)))
         .collect();
     let head = ResponseHead {
         url: response.url(),
@@ -178,18 +205,30 @@ async fn fetch(request: FetchRequest) -> Result<Fetched, FetchError> {
     };
     // The abort guard moves into the body future: dropping it still aborts.
     let cap = request.max_body_bytes;
+    let length = head.header("content-length").and_then(|l| l.trim().parse().ok());
     let body = Box::pin(async move {
         let mut guard = guard;
-        let body = read_body(&response, cap).await?;
+        let body = read_body(&response, cap, length).await?;
         guard.disarm();
         Ok(body)
     });
     Ok(Fetched { head, body })
 }
 
-/// Read the body stream chunk by chunk, stopping (and cancelling the
-/// stream) once `cap` bytes have arrived.
-async fn read_body(response: &Response, cap: u64) -> Result<Body, FetchError> {
+/// Read the body: whole, in one `arrayBuffer()`, when its announced
+/// `length` fits under both `cap` and [`WHOLE_BODY_MAX`]; else the stream,
+/// chunk by chunk, stopping (and cancelling it) once `cap` bytes have arrived.
+async fn read_body(response: &Response, cap: u64, length: Option<u64>) -> Result<Body, FetchError> {
+    if length.is_some_and(|n| n <= cap.min(WHOLE_BODY_MAX)) {
+        let promise = response.array_buffer().map_err(to_fetch_error)?;
+        let buffer = JsFuture::from(promise).await.map_err(to_fetch_error)?;
+        let mut bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+        // A compressed body can decode past its Content-Length: the cap still holds.
+        let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+        let truncated = bytes.len() > cap;
+        bytes.truncate(cap);
+        return Ok(Body { bytes, truncated });
+    }
     let Some(stream) = response.body() else { return Ok(Body::default()) };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut bytes: Vec<u8> = Vec::new();

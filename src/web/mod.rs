@@ -25,12 +25,13 @@ impl Spawner for WebSpawner {
     }
 }
 
-/// The browser environment: `fetch`, `performance.now`/`setTimeout`, `spawn_local`.
+/// The browser environment: `fetch`, `performance.now`/`setTimeout`, `spawn_local`, `TextDecoder`.
 pub fn browser_env() -> Env {
     Env {
         fetcher: Rc::new(fetch::WebFetcher),
         clock: Rc::new(clock::WebClock),
         spawner: Rc::new(WebSpawner),
+        decoder: Rc::new(charset::WebDecoder),
         proxy: None,
     }
 }

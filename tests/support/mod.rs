@@ -362,6 +362,7 @@ impl Sim {
             fetcher: Rc::new(SharedFetcher(self.fetcher.clone())),
             clock: Rc::new(self.clock.clone()),
             spawner: Rc::new(PoolSpawner(self.pool.spawner())),
+            decoder: Rc::new(crawlscope::decode::NativeDecoder),
             proxy: Some(Rc::new(ProxyFetcher(self.fetcher.clone()))),
         }
     }

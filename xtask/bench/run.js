@@ -4,8 +4,8 @@
 //
 // Env: BENCH_URL (the bench site: dist/ + bench/ + nolog/, with a trailing
 // slash), SITE_URL (the test site), BENCH_OUT (where the JSON goes),
-// BENCH_QUICK=1 for the short run CI can afford, BENCH_ONLY=memory,playground
-// (section keys, comma-separated) to run only those sections.
+// BENCH_QUICK=1 for the short run CI can afford, BENCH_ONLY=zero,parse to run
+// only those sections (keys as in `main` below; the others are listed as skipped).
 
 const path = require('path');
 const fs = require('fs');
@@ -20,6 +20,7 @@ const { chromium } = e2e('@playwright/test');
 const { BENCH_URL, SITE_URL, BENCH_OUT } = process.env;
 if (!BENCH_URL || !SITE_URL || !BENCH_OUT) throw new Error('BENCH_URL, SITE_URL and BENCH_OUT must be set (run `cargo xtask bench`)');
 const quick = process.env.BENCH_QUICK === '1';
+const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((k) => k.trim()).filter(Boolean) : null;
 
 // Sizes and run counts. `quick` proves every measurement works in about a
 // minute; its figures are rougher (fewer samples, smaller crawls).
@@ -32,6 +33,7 @@ const plan = quick ? {
   ],
   ideal: { pages: 50, latency: 100, tasks: [1, 6, 32], runs: 2 },
   zero: { pages: 300, maxTasks: 10, runs: 3 },
+  parse: { pages: 500, bytes: 100_000, maxTasks: 6, runs: 2 },
   playground: { sizes: [5000, 20000], runs: 1, pauseAt: 10000 },
   memory: { pages: 1000, maxTasks: 10, runs: 1 },
 } : {
@@ -43,6 +45,7 @@ const plan = quick ? {
   ],
   ideal: { pages: 500, latency: 100, tasks: [1, 6, 32], runs: 3 },
   zero: { pages: 2000, maxTasks: 10, runs: 7 },
+  parse: { pages: 500, bytes: 100_000, maxTasks: 6, runs: 5 },
   playground: { sizes: [5000, 20000], runs: 3, pauseAt: 10000 },
   memory: { pages: 5000, maxTasks: 10, runs: 3 },
 };
@@ -143,6 +146,27 @@ async function zeroLatency(browser) {
       const r = await onFreshPage(browser, build, (p) =>
         p.evaluate(([m, o]) => window.bench[m](o), [method, { root, maxTasks, maxTries: MAX_TRIES }]));
       out[kind].push(r);
+    }
+  }
+  return out;
+}
+
+/**
+ * A parse-bound crawl: the test site with every page padded to ~100 KB of
+ * documentation-like markup (`bytes=`), at 0 latency, so the time is what
+ * each crawler spends reading and parsing. Engine and peer alternate which
+ * goes first, each in a fresh page.
+ */
+async function parseBound(browser) {
+  const { pages, bytes, maxTasks, runs } = plan.parse;
+  const root = variant(`pages=${pages};bytes=${bytes};latency=0`);
+  const out = { maxTasks, bytes, engine: [], peer: [] };
+  for (let run = 0; run < runs; run++) {
+    for (const kind of run % 2 === 0 ? ['engine', 'peer'] : ['peer', 'engine']) {
+      log(`parse-bound crawl (${pages} pages of ~${bytes} B @ 0 ms): ${kind} (run ${run + 1}/${runs})`);
+      const method = kind === 'peer' ? 'peer' : 'crawl';
+      out[kind].push(await onFreshPage(browser, 'log', (p) =>
+        p.evaluate(([m, o]) => window.bench[m](o), [method, { root, maxTasks, maxTries: MAX_TRIES }])));
     }
   }
   return out;
@@ -319,16 +343,16 @@ async function main() {
     node: process.version,
     sectionLoad: {},
   };
-  const results = { quick, machine, plan, maxTries: MAX_TRIES, failed: {} };
+  const results = { quick, machine, plan, maxTries: MAX_TRIES, failed: {}, skipped: [] };
   fs.mkdirSync(path.dirname(BENCH_OUT), { recursive: true });
 
   // Each section stands alone, in its own browser: one that breaks is
   // reported as such, the others still count, and the results are saved
   // after every section.
-  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
   const section = async (key, name, fn) => {
     if (only && !only.includes(key)) {
-      results.failed[key] = 'not run (BENCH_ONLY)';
+      results.skipped.push(key);
+      fs.writeFileSync(BENCH_OUT, JSON.stringify(results, null, 1));
       return;
     }
     const from = load.length;
@@ -353,6 +377,7 @@ async function main() {
     await section('extraction', '1', extraction);
     await section('ideal', '2', idealCrawls);
     await section('zero', '2–3', zeroLatency);
+    await section('parse', '2c', parseBound);
     await section('playground', '4', playground);
     await section('memory', '5', async (b) => ({ pages: plan.memory.pages, ...(await memory(b)) }));
   } finally {

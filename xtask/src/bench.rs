@@ -23,15 +23,23 @@ fn bench_dir() -> PathBuf {
     target_dir().join("bench")
 }
 
-pub fn run_bench(quick: bool) -> Result {
+/// The sections run.js knows, by their key in the results.
+const SECTIONS: [&str; 6] = ["extraction", "ideal", "zero", "parse", "playground", "memory"];
+
+pub fn run_bench(quick: bool, only: &[String]) -> Result {
+    if let Some(unknown) = only.iter().find(|s| !SECTIONS.contains(&s.as_str())) {
+        return Err(format!("--only: no bench section `{unknown}` (known: {})", SECTIONS.join(", ")));
+    }
     ensure::wasm_target()?;
     ensure::wasm_bindgen()?;
     ensure::chromium()?;
     ensure::npm_deps()?;
 
     page::build(Profile::Release)?;
-    let nolog = build_without_event_log()?;
-    let site = assemble(&nolog)?;
+    // Only the sections that compare against it need the build without the log.
+    let wanted = |key: &str| only.is_empty() || only.iter().any(|s| s == key);
+    let nolog = if wanted("zero") || wanted("memory") { Some(build_without_event_log()?) } else { None };
+    let site = assemble(nolog.as_deref())?;
 
     let config =
         testsite::Config { site_port: 0, playground_port: 0, dist: Some(site.clone()), ..testsite::Config::default() };
@@ -49,6 +57,7 @@ pub fn run_bench(quick: bool) -> Result {
         .env("SITE_URL", &server.site_url)
         .env("BENCH_OUT", &out)
         .env("BENCH_QUICK", if quick { "1" } else { "0" })
+        .env("BENCH_ONLY", only.join(","))
         .env("TMPDIR", &scratch.0))?;
     drop(server);
 
@@ -136,7 +145,7 @@ fn build_without_event_log() -> Result<PathBuf> {
 
 /// target/bench/site: dist/ + bench/ (the bench page) + nolog/ (the other
 /// build, with its own copy of www/ so its JS API imports its own wasm).
-fn assemble(nolog_pkg: &Path) -> Result<PathBuf> {
+fn assemble(nolog_pkg: Option<&Path>) -> Result<PathBuf> {
     let site = bench_dir().join("site");
     step(&format!("assemble {}", site.display()));
     if site.exists() {
@@ -149,8 +158,10 @@ fn assemble(nolog_pkg: &Path) -> Result<PathBuf> {
     for name in page_files {
         page::copy(&sources.join(name), &site.join("bench").join(name))?;
     }
-    page::copy_dir(nolog_pkg, &site.join("nolog/pkg"))?;
-    // All of www/, not just crawlscope.js: the API module imports its siblings.
-    page::copy_dir(&site.join("www"), &site.join("nolog/www"))?;
+    if let Some(nolog_pkg) = nolog_pkg {
+        page::copy_dir(nolog_pkg, &site.join("nolog/pkg"))?;
+        // All of www/, not just crawlscope.js: the API module imports its siblings.
+        page::copy_dir(&site.join("www"), &site.join("nolog/www"))?;
+    }
     Ok(site)
 }

@@ -57,6 +57,9 @@ enum Task {
         /// Fewer runs and smaller crawls (about two minutes): proves the bench works.
         #[arg(long)]
         quick: bool,
+        /// Run only these sections, comma-separated: extraction, ideal, zero, parse, playground, memory.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
     },
 }
 
@@ -68,7 +71,7 @@ fn main() -> ExitCode {
         Task::Serve { port, site_port, debug } => serve(port, site_port, profile(debug)),
         Task::Test => test::all(),
         Task::Size => size::size(),
-        Task::Bench { quick } => bench::run_bench(quick),
+        Task::Bench { quick, only } => bench::run_bench(quick, &only),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
