@@ -2,9 +2,13 @@
 # ---------------------------------------------------------------- many processes, one frontier in Redis
 
 import time
+import warnings
 
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
 from scrapy_redis.spiders import RedisSpider
+
+# scrapy-redis 0.9.1 still calls APIs Scrapy 2.13+ deprecates: the warnings are about it, not this crawl.
+warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
 
 # Claim a URL atomically: of two workers that find one link, one enqueues it.
 # KEYS: the seen set, the put counter; ARGV: url, maxPages (0: no budget).
