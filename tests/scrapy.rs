@@ -280,8 +280,8 @@ fn two_redis_workers_share_one_frontier() {
         assert!(Instant::now() < deadline, "redis-server did not listen on {port}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    // Slow enough pages that the crawl outlasts the 5 s an idle worker waits before it looks again.
-    let config = variant(40, 250);
+    // Slow enough pages that the crawl outlasts a worker's start (seconds, on a busy machine).
+    let config = variant(40, 500);
     let options = json!({ "roots": [format!("{}{}", site(), config.prefix())], "maxTasks": 2 });
     let source = spider_from_json(&options.to_string(), Some(&format!("redis://127.0.0.1:{port}/0"))).expect("valid");
     let file = dir.join("spider.py");

@@ -25,8 +25,7 @@ const LOCAL: &str = include_str!("scrapy_local.py");
 const REDIS: &str = include_str!("scrapy_redis.py");
 
 /// How long an idle scrapy-redis worker waits for more work before it
-/// closes: longer than Scrapy's 5 s heartbeat, at which an idle worker looks
-/// at the shared queue again.
+/// closes (it looks at the shared queue again every second meanwhile).
 pub const IDLE_CLOSE_SECS: u32 = 20;
 
 /// The spider for options given as JSON text (the JS API's object), and an
@@ -175,7 +174,7 @@ fn header(options: &Options, redis: Option<&str>, key: &str) -> String {
                  # Run one worker, and as many more as you like, the same way, anywhere that reaches Redis:\n\
                  #     pip install scrapy==2.19.0 scrapy-redis==0.9.1\n\
                  #     scrapy runspider crawlscope_spider.py -o pages-$(hostname)-$$.jsonl\n\
-                 # A worker with nothing to do looks at the queue every 5 s and ends after {IDLE_CLOSE_SECS} s idle\n\
+                 # A worker with nothing to do looks at the queue every second and ends after {IDLE_CLOSE_SECS} s idle\n\
                  # (-s MAX_IDLE_TIME_BEFORE_CLOSE=N to change it; 0 waits for ever). The union of the workers'\n\
                  # .jsonl files is the crawl. The keys stay in Redis (so a late worker finds nothing to redo);\n\
                  # to crawl again from scratch, delete them:\n\

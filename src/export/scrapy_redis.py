@@ -4,8 +4,13 @@
 import time
 import warnings
 
+from scrapy.core.engine import ExecutionEngine
 from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
 from scrapy_redis.spiders import RedisSpider
+
+# An idle worker looks at the shared queue at each engine heartbeat: every second, not Scrapy's 5 s,
+# so a worker started beside a busy one joins in at once.
+ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 1.0
 
 # scrapy-redis 0.9.1 still calls APIs Scrapy 2.13+ deprecates: the warnings are about it, not this crawl.
 warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
