@@ -158,7 +158,10 @@ pub fn scrapy() -> Result<PathBuf> {
         .arg(format!("scrapy=={SCRAPY_VERSION}"))
         .arg(format!("scrapy-redis=={SCRAPY_REDIS_VERSION}")))?;
     if !installed() {
-        return Err(format!("installed Scrapy {SCRAPY_VERSION} and scrapy-redis {SCRAPY_REDIS_VERSION} in {}, but they do not import", venv.display()));
+        return Err(format!(
+            "installed Scrapy {SCRAPY_VERSION} and scrapy-redis {SCRAPY_REDIS_VERSION} in {}, but they do not import",
+            venv.display()
+        ));
     }
     Ok(venv.join("bin").join("scrapy"))
 }
