@@ -40,6 +40,8 @@
 //!   `encoding_rs` natively, the browser's `TextDecoder` in wasm), links
 //!   parsed in slices, each link followed or skipped for a reason.
 //! * [`robots`] — robots.txt per origin (RFC 9309).
+//! * [`export`] — the crawl handed to other crawlers: a Scrapy spider, alone
+//!   or sharing one frontier in Redis (scrapy-redis).
 //! * `web` (wasm32 only) — `web-sys` fetch with one `AbortController` per
 //!   request, `setTimeout` clock, `spawn_local`, `TextDecoder`, the JS API
 //!   and panic banner.
@@ -57,6 +59,7 @@ pub mod crawler;
 pub mod decode;
 pub mod env;
 pub mod event;
+pub mod export;
 pub mod fetching;
 pub mod links;
 pub mod lints;

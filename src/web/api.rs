@@ -81,6 +81,16 @@ pub fn trace_from_log(log_json: &str) -> Result<String, JsValue> {
     Ok(trace_events(&log.events))
 }
 
+/// The Python source of a Scrapy spider for these options (the JS API's
+/// object as JSON); with `redis` (`redis://host:port/db`), a scrapy-redis
+/// spider whose workers share one frontier there. A bad option, or a bad
+/// Redis URL, throws an `Error` whose `option` names it.
+#[wasm_bindgen(js_name = scrapySpider)]
+pub fn scrapy_spider(options_json: &str, redis: Option<String>) -> Result<String, JsValue> {
+    crate::export::scrapy::spider_from_json(options_json, redis.as_deref())
+        .map_err(|e| js_error(&e.to_string(), Some(&e.option)))
+}
+
 #[wasm_bindgen]
 impl CrawlHandle {
     /// Abort in-flight fetches and end the crawl, keeping every result.

@@ -21,6 +21,11 @@ export async function crawlOnce(): Promise<number> {
   return report.pages.length + failed + polled;
 }
 
+export function spiders(): string[] {
+  const alone: string = window.crawlscope.scrapySpider(options);
+  return [alone, window.crawlscope.scrapySpider(options, { redis: 'redis://127.0.0.1:6379/0' })];
+}
+
 export function listen(): string {
   const element: CrawlScopeElement | null = document.querySelector('crawl-scope');
   element?.addEventListener('crawlscope-done', (event) => {

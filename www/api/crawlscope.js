@@ -3,7 +3,7 @@
 // Data crosses the wasm boundary as JSON text, so what a caller gets back is
 // plain objects that survive the crawl (and structuredClone, and devtools).
 
-import init, { startCrawl, openReplay, traceFromLog, panicForTesting } from '../../pkg/crawlscope.js';
+import init, { startCrawl, openReplay, traceFromLog, scrapySpider, panicForTesting } from '../../pkg/crawlscope.js';
 import { normaliseReport } from './export.js';
 import {
   VIRTUAL_ORIGIN, currentLabel, SIMULATED, virtualRoot, isVirtual, ensureVirtualSite, virtualSiteReady, trackVirtualCrawl,
@@ -203,6 +203,23 @@ export const api = {
   /** Run a crawl to its end; resolves with the Report. */
   async crawl(options) {
     return this.start(options).done;
+  },
+  /**
+   * The crawl as a Scrapy spider: the Python source of one self-contained file for
+   * `scrapy runspider <file> -o pages.jsonl` (its items load back with showReport / Load report).
+   * With `{ redis: "redis://host:port/db" }` a scrapy-redis spider instead: any number of workers
+   * share one frontier there. A bad option throws the same Error, naming it, as start() does.
+   */
+  scrapySpider(options, { redis } = {}) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw Object.assign(new TypeError('options: expected an object like { roots: ["https://example.com/"] }'),
+        { option: 'options' });
+    }
+    if (redis != null && typeof redis !== 'string') {
+      throw Object.assign(new TypeError(`redis: expected a URL such as "redis://127.0.0.1:6379/0", got ${typeof redis}`),
+        { option: 'redis' });
+    }
+    return scrapySpider(JSON.stringify(options), redis ?? undefined);
   },
   /** Open a recorded log (object or JSON text) for replay; throws an Error saying what is wrong. */
   replay(log) {

@@ -1,5 +1,6 @@
 // Reports out of the page (JSON, CSV, the seed-style text) and back in (a
-// saved JSON report, shown again without crawling).
+// saved JSON report, or the JSON Lines an exported Scrapy spider writes,
+// shown again without crawling).
 //
 // A loaded report is untrusted input: it is checked, then rebuilt field by
 // field with the types the page expects, so a hand-edited or hostile file
@@ -76,9 +77,56 @@ function page(p, i) {
   };
 }
 
+// ------------------------------------------------------------ a Scrapy spider's JSON Lines
+
+/** One item per line? The text of `scrapy runspider … -o pages.jsonl`. Null when it does not look like it. */
+function jsonLines(text) {
+  const lines = text.split(/\r?\n/);
+  const first = lines.find((line) => line.trim() !== '');
+  if (lines.length < 2 || !first?.trim().startsWith('{')) return null;
+  const items = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      items.push([i + 1, JSON.parse(line)]);
+    } catch (e) {
+      throw new Error(`line ${i + 1} is not JSON (${e.message})`);
+    }
+  });
+  return reportFromItems(items);
+}
+
 /**
- * A saved report (object or JSON text) checked and rebuilt with the
- * documented fields; throws an Error that says what is wrong.
+ * The spider's items ([line, item] pairs) as a Report: one page per URL, sorted. A line
+ * `{ url, aliases, outcome: "alias" }` says a requested URL redirected to a page already found:
+ * its aliases join that page's (the page may be in another worker's file).
+ */
+function reportFromItems(items) {
+  const pages = new Map();
+  const aliasLines = [];
+  for (const [line, item] of items) {
+    if (!item || typeof item !== 'object' || Array.isArray(item)) throw new Error(`line ${line} is not an object`);
+    if (typeof item.url !== 'string' || !item.url) throw new Error(`line ${line} has no url`);
+    if (item.outcome === 'alias') aliasLines.push(item);
+    else if (pages.has(item.url)) pages.get(item.url).aliases.push(...strings(item.aliases));
+    else pages.set(item.url, { ...item, aliases: strings(item.aliases) });
+  }
+  for (const item of aliasLines) {
+    if (!pages.has(item.url)) pages.set(item.url, { url: item.url, aliases: [], outcome: 'redirect target (not in this file)' });
+    pages.get(item.url).aliases.push(...strings(item.aliases));
+  }
+  const sorted = [...pages.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+  const skips = {};
+  for (const page of sorted) {
+    page.aliases = [...new Set(page.aliases)].sort();
+    for (const [reason, n] of Object.entries(counts(page.skips))) skips[reason] = (skips[reason] ?? 0) + n;
+  }
+  return { version: 1, pages: sorted, skips, finished: true, endReason: null, text: '' };
+}
+
+/**
+ * A saved report (object, JSON text, or a Scrapy spider's JSON Lines) checked
+ * and rebuilt with the documented fields; throws an Error that says what is wrong.
  */
 export function normaliseReport(input) {
   let value = input;
@@ -87,8 +135,12 @@ export function normaliseReport(input) {
     try {
       value = JSON.parse(input);
     } catch (e) {
-      throw new Error(`not JSON (${e.message})`);
+      value = jsonLines(input);
+      if (value === null) throw new Error(`not JSON (${e.message})`);
     }
+    // A spider's file with a single page is one JSON object: a page, not a report.
+    if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.url === 'string'
+      && value.version === undefined) value = reportFromItems([[1, value]]);
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a crawlscope report (expected a JSON object)');
   if (value.format === 'crawlscope-log') throw new Error('this is a crawl log, not a report: open it with Load log…');

@@ -157,7 +157,17 @@ function exportReport(api, format) {
   else saveFile(fileName('report', 'txt'), 'text/plain;charset=utf-8', report.text);
 }
 
-/** Show a saved JSON report; a bad file gets a message next to the control and the page stays as it was. */
+/** The form's options as a Scrapy spider file; a bad option is shown under its field, as for a crawl. */
+function exportSpider(api) {
+  clearErrors();
+  try {
+    saveFile('crawlscope_spider.py', 'text/x-python;charset=utf-8', api.scrapySpider(readForm()));
+  } catch (e) {
+    showError(e);
+  }
+}
+
+/** Show a saved JSON report (or a spider's JSON Lines); a bad file gets a message next to the control and the page stays as it was. */
 async function loadReport(api, file) {
   const say = (message) => { $('report-error').textContent = message; };
   say('');
@@ -239,6 +249,7 @@ async function main() {
   for (const format of ['json', 'csv', 'text']) {
     $(`export-${format}`).addEventListener('click', () => exportReport(api, format));
   }
+  $('export-scrapy').addEventListener('click', () => exportSpider(api));
   $('load-report').addEventListener('change', (e) => loadReport(api, e.target.files?.[0]));
   refreshReportButtons(api);
   setState('idle');

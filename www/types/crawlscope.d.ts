@@ -240,7 +240,14 @@ export interface CrawlscopeApi {
   traceEvents(log: object | string): TraceFile;
   /** The current view's lints. */
   lints(): Lint[];
+  /** A saved Report (object or JSON text), or the JSON Lines an exported Scrapy spider writes. */
   showReport(report: object | string): Report;
+  /**
+   * The Python source of a Scrapy spider for these options (`scrapy runspider <file> -o pages.jsonl`);
+   * with `redis` (`redis://host:port/db`) a scrapy-redis spider whose workers share one frontier.
+   * Throws an OptionsError naming a bad option (or `redis`).
+   */
+  scrapySpider(options: CrawlOptions, settings?: { redis?: string }): string;
   pause(): void;
   resume(): void;
   step(taskId?: number): number | undefined;

@@ -3,7 +3,9 @@
 //! cost nothing on a machine that already has everything.
 //!
 //! Browsers: Chromium, Firefox ESR and WebKitGTK (+ Xvfb) from Debian,
-//! geckodriver from crates.io. Nothing is downloaded from anywhere else.
+//! geckodriver from crates.io; for the exported spiders, Scrapy and
+//! scrapy-redis from PyPI in a virtual environment under target/, and
+//! Debian's redis-server. Nothing is downloaded from anywhere else.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -115,6 +117,53 @@ pub fn webkit() -> Result {
         &[WEBKIT_DRIVER, MINIBROWSER, XVFB],
         &["webkit2gtk-driver", "xvfb"],
     )
+}
+
+pub const REDIS_SERVER: &str = "/usr/bin/redis-server";
+/// The Scrapy and scrapy-redis the exported spiders are tested with (and their header names).
+const SCRAPY_VERSION: &str = "2.19.0";
+const SCRAPY_REDIS_VERSION: &str = "0.9.1";
+
+/// Debian's redis-server, the shared frontier of the scrapy-redis test.
+/// The test starts its own on a free port; the package's service is not used.
+pub fn redis() -> Result {
+    apt_packages("redis-server", &[REDIS_SERVER], &["redis-server"])
+}
+
+/// Scrapy and scrapy-redis at their pinned versions, from PyPI, in a virtual
+/// environment at target/scrapy-venv (made with the machine's `python3`).
+/// Returns the path of its `scrapy` command.
+pub fn scrapy() -> Result<PathBuf> {
+    step(&format!("scrapy {SCRAPY_VERSION} + scrapy-redis {SCRAPY_REDIS_VERSION} (Python venv)"));
+    let venv = crate::target_dir().join("scrapy-venv");
+    let python = venv.join("bin").join("python");
+    let wanted = format!("{SCRAPY_VERSION} {SCRAPY_REDIS_VERSION}");
+    let installed = || {
+        let script = "import scrapy, scrapy_redis; print(scrapy.__version__, scrapy_redis.__version__)";
+        probe(Command::new(&python).args(["-c", script])).is_some_and(|v| v.trim() == wanted)
+    };
+    if installed() {
+        println!("    already installed in {}", venv.display());
+        return Ok(venv.join("bin").join("scrapy"));
+    }
+    if !python.exists() {
+        // Debian's python3 makes venvs only with python3-venv (which brings ensurepip).
+        if probe(Command::new("python3").args(["-c", "import ensurepip, venv"])).is_none() {
+            apt_packages("python3-venv", &["/usr/share/doc/python3-venv"], &["python3-venv"])?;
+        }
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet"])
+        .arg(format!("scrapy=={SCRAPY_VERSION}"))
+        .arg(format!("scrapy-redis=={SCRAPY_REDIS_VERSION}")))?;
+    if !installed() {
+        return Err(format!(
+            "installed Scrapy {SCRAPY_VERSION} and scrapy-redis {SCRAPY_REDIS_VERSION} in {}, but they do not import",
+            venv.display()
+        ));
+    }
+    Ok(venv.join("bin").join("scrapy"))
 }
 
 /// Installs Debian `packages` unless every one of `paths` exists. Only root

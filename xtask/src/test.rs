@@ -10,6 +10,10 @@
 //!    (selenium-webdriver, `node --test`) in all three engines; see
 //!    [`crate::engines`].
 //! 5. debug: the debug build keeps the DWARF that names our sources.
+//! 6. scrapy: the exported Scrapy spider crawls the test site and reports
+//!    the engine's pages (`tests/scrapy.rs`), two scrapy-redis workers share
+//!    one frontier, and the spider's output loads in the page
+//!    (`tests/e2e/scrapy.spec.js`).
 //!
 //! A layer fails when its runner fails, reports a failed test, or ran no test
 //! at all (a runner that silently skipped everything must not look green).
@@ -76,6 +80,8 @@ pub fn all() -> Result {
     let geckodriver = ensure::geckodriver()?;
     ensure::npm_deps()?;
     ensure::xbrowser_npm_deps()?;
+    let scrapy = ensure::scrapy()?;
+    ensure::redis()?;
     // One virtual display for every WebKit run, stopped (by PID) when this returns.
     let browsers = Browsers::start(geckodriver)?;
     let browsers = &browsers;
@@ -90,6 +96,7 @@ pub fn all() -> Result {
         layers.push((format!("xbrowser/{engine}"), Box::new(layer)));
     }
     layers.push(("debug".into(), Box::new(debug_build)));
+    layers.push(("scrapy".into(), Box::new(move |counts: &mut Counts| scrapy_layer(&scrapy, counts))));
 
     let mut outcomes = Vec::new();
     for (name, layer) in &layers {
@@ -231,6 +238,48 @@ fn e2e(counts: &mut Counts) -> Result {
         Ok(())
     } else {
         Err("`npx playwright test` failed".to_string())
+    }
+}
+
+/// The exported spiders against the test site: `tests/scrapy.rs` (ignored
+/// by plain `cargo test`, which has no Scrapy), then the e2e spec that loads
+/// their output in the page. Their files stay in artifacts/scrapy/.
+fn scrapy_layer(scrapy: &Path, counts: &mut Counts) -> Result {
+    built_dist()?;
+    let server = start_server(Some(page::dist_dir()))?;
+    let playground_url = server.playground_url.clone().ok_or("the playground did not start")?;
+    let out = root().join("artifacts/scrapy");
+    remove(&out);
+    let mut cargo = Command::new("cargo");
+    cargo
+        .args(["test", "-p", "crawlscope", "--test", "scrapy", "--", "--ignored", "--nocapture"])
+        .current_dir(root())
+        .env("CRAWLSCOPE_TEST_SITE", &server.site_url)
+        .env("SCRAPY", scrapy)
+        .env("REDIS_SERVER", ensure::REDIS_SERVER)
+        .env("SCRAPY_OUT", &out);
+    let spiders_ok = run_watching(&mut cargo, |line| counts.add_libtest_line(line))?;
+
+    let scratch = Scratch::new("scrapy-e2e")?;
+    let report = out.join("e2e-report.json");
+    let mut npx = Command::new("npx");
+    npx.args(["playwright", "test", "scrapy.spec.js", "--reporter=list,json"])
+        .current_dir(root().join("tests/e2e"))
+        .env("PLAYWRIGHT_JSON_OUTPUT_FILE", &report)
+        .env("PLAYGROUND_URL", &playground_url)
+        .env("SITE_URL", &server.site_url)
+        .env("SCRAPY_JSONL", out.join("pages.jsonl"))
+        .env("TMPDIR", &scratch.0);
+    let page_ok = run_watching(&mut npx, |_| {})?;
+    let json = std::fs::read_to_string(&report)
+        .map_err(|e| format!("Playwright wrote no report at {}: {e}", report.display()))?;
+    let page_counts = playwright_counts(&json)?;
+    counts.passed += page_counts.passed;
+    counts.failed += page_counts.failed;
+    match (spiders_ok, page_ok) {
+        (true, true) => Ok(()),
+        (false, _) => Err("the spider tests failed (`cargo test --test scrapy -- --ignored`)".to_string()),
+        (_, false) => Err("`npx playwright test scrapy.spec.js` failed".to_string()),
     }
 }
 
