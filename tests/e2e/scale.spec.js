@@ -119,6 +119,25 @@ test('a_30_page_crawl_draws_every_node_and_edge_as_before', async ({ page }, tes
   await page.locator('#picture').screenshot({ path: testInfo.outputPath('graph-30.png') });
 });
 
+test('the_search_box_finds_a_whole_url_before_longer_urls_that_contain_it', async ({ page }) => {
+  const root = variant('pages=30;latency=0');
+  await page.locator('#root').fill(root);
+  await page.locator('#crawl').click();
+  await expect(page.locator('#crawl-state')).toHaveText('done', { timeout: 30_000 });
+  // `page/1` is inside `page/10` … `page/19`, discovered before it or not: the whole URL wins.
+  const url = `${root}page/1`;
+  const longer = await page.evaluate((u) => window.crawlscopePage.picture.model.order
+    .filter((n) => n.url !== u && n.url.includes(u)).length, url);
+  expect(longer).toBeGreaterThan(0);
+  await page.locator('#graph-search').fill(url);
+  await page.locator('#graph-search').press('Enter');
+  await expect(page.locator('#detail-title')).toHaveText(url);
+  await expect(page.locator('#graph-search-status')).toHaveText(`1 of ${longer + 1}`);
+  // Enter again goes on to the longer ones.
+  await page.locator('#graph-search').press('Enter');
+  await expect(page.locator('#detail-title')).not.toHaveText(url);
+});
+
 test('an_http_500_page_is_its_own_state_and_not_counted_as_done', async ({ page }) => {
   const root = variant('pages=5;latency=0');
   await page.locator('#root').fill(root);

@@ -232,6 +232,10 @@ export class Picture {
         // A user's action: the one place that looks at every node.
         query = text;
         matches = this.model.order.filter((n) => n.url.toLowerCase().includes(text));
+        // A whole URL typed (or pasted) finds that page first, not a longer one containing it
+        // (`/page/1142` is in `/page/11428`); the rest keep their discovery order.
+        const exact = matches.findIndex((n) => n.url.toLowerCase() === text);
+        if (exact > 0) matches.unshift(...matches.splice(exact, 1));
         at = -1;
       }
       if (!matches.length) {
