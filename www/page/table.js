@@ -366,6 +366,9 @@ export class ResultsTable {
       this.renderMargins(first, last, total);
       return;
     }
+    // The window only grew at its end (rows appended while all rows fit, or a taller view): the rows
+    // it already showed keep their elements, and only the changed ones are written again.
+    const kept = !force && first === this.first && last >= (this.last ?? Infinity) ? this.last : 0;
     this.first = first;
     this.last = last;
     const count = last - first;
@@ -373,14 +376,16 @@ export class ResultsTable {
     const elements = this.elements.slice(0, count);
     elements.forEach((tr, i) => {
       const index = first + i;
-      // Same window and no move: only the rows that changed are written again.
-      if (!force && same && !changed.has(this.shown[index])) return;
+      if (index < kept && !changed?.has(this.shown[index])) return;
       renderRow(tr, this.shown[index]);
       tr.dataset.index = String(index);
       tr.setAttribute('aria-rowindex', String(index + 2)); // the header is row 1
       tr.tabIndex = index === this.focusIndex ? 0 : -1;
     });
-    if (this.tbody.children.length !== count || [...this.tbody.children].some((tr, i) => tr !== elements[i])) {
+    const shown = this.tbody.children.length;
+    if (kept && shown === kept - first && shown < count) {
+      this.tbody.append(...elements.slice(shown)); // the new rows at the end, nothing moved
+    } else if (shown !== count || [...this.tbody.children].some((tr, i) => tr !== elements[i])) {
       const focused = this.tbody.contains(document.activeElement) ? document.activeElement : null;
       this.tbody.replaceChildren(...elements);
       if (focused && elements.includes(focused)) focused.focus({ preventScroll: true });
@@ -438,6 +443,8 @@ export class ResultsTable {
   clear() {
     this.model = null;
     this.shown = [];
+    this.first = undefined; // no window shown: the next render writes every row it shows
+    this.last = undefined;
     this.tbody.replaceChildren();
     this.table.style.marginTop = '';
     this.table.style.marginBottom = '';
