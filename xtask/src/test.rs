@@ -264,6 +264,10 @@ fn scrapy_layer(scrapy: &Path, counts: &mut Counts) -> Result {
     let report = out.join("e2e-report.json");
     let mut npx = Command::new("npx");
     npx.args(["playwright", "test", "scrapy.spec.js", "--reporter=list,json"])
+        // Its own output folder: Playwright empties the one it writes to, and the e2e layer's
+        // screenshots in artifacts/e2e/ are there to be looked at.
+        .arg("--output")
+        .arg(out.join("test-results"))
         .current_dir(root().join("tests/e2e"))
         .env("PLAYWRIGHT_JSON_OUTPUT_FILE", &report)
         .env("PLAYGROUND_URL", &playground_url)
