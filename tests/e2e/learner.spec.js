@@ -74,9 +74,12 @@ test('a_120ms_click_or_enter_on_a_ready_entry_steps_exactly_that_task', async ({
 
   const lastStepped = () => page.evaluate(() => window.crawlscope.events().filter((e) => e.type === 'stepped').at(-1)?.task);
   const entries = page.locator('#ready-list li button[data-step-task]');
-  await entries.last().scrollIntoViewIfNeeded();
+  // A locator is looked up again at each use, and a wake landing while paused adds an entry at
+  // the end: after reading the last entry's task, address that task's entry, not "the last".
+  const entryOf = (task) => page.locator(`#ready-list li button[data-step-task="${task}"]`);
   const target = Number(await entries.last().getAttribute('data-step-task'));
-  const box = await entries.last().boundingBox();
+  await entryOf(target).scrollIntoViewIfNeeded();
+  const box = await entryOf(target).boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();
   await page.waitForTimeout(120); // an ordinary click, across at least one refresh of the list
@@ -85,8 +88,8 @@ test('a_120ms_click_or_enter_on_a_ready_entry_steps_exactly_that_task', async ({
   await expect(page.locator('#step-info')).toContainText('was polled');
 
   await expect.poll(() => page.locator('#ready-list li').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
-  const second = entries.last();
-  const other = Number(await second.getAttribute('data-step-task'));
+  const other = Number(await entries.last().getAttribute('data-step-task'));
+  const second = entryOf(other);
   await second.focus();
   await page.waitForTimeout(300); // focus survives refreshes
   await expect(second).toBeFocused();
