@@ -386,12 +386,7 @@ impl LintFold {
         if !stalled {
             return;
         }
-        let stuck: Vec<(TaskId, Option<AwaitPoint>)> = self
-            .tasks
-            .iter()
-            .filter(|(_, t)| t.state == State::Waiting && !t.never_woken_said)
-            .map(|(id, t)| (id, t.awaiting))
-            .collect();
+        let stuck = self.parked_unsaid();
         for (task, at) in stuck {
             let message = format!(
                 "{} is parked at {} and every other task is parked too, each waiting for another task: \
@@ -404,14 +399,18 @@ impl LintFold {
         }
     }
 
-    /// At the end of a crawl: a task still parked will never be polled again.
-    fn check_left_behind(&mut self, event: &Event) {
-        let stuck: Vec<(TaskId, Option<AwaitPoint>)> = self
-            .tasks
+    /// Tasks parked now that have not had their `never woken` lint yet.
+    fn parked_unsaid(&self) -> Vec<(TaskId, Option<AwaitPoint>)> {
+        self.tasks
             .iter()
             .filter(|(_, t)| t.state == State::Waiting && !t.never_woken_said)
             .map(|(id, t)| (id, t.awaiting))
-            .collect();
+            .collect()
+    }
+
+    /// At the end of a crawl: a task still parked will never be polled again.
+    fn check_left_behind(&mut self, event: &Event) {
+        let stuck = self.parked_unsaid();
         for (task, at) in stuck {
             let message = format!(
                 "{} is still parked at {} and the crawl has ended: nothing will wake it any more. Its waker \
