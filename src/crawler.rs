@@ -203,6 +203,11 @@ impl Crawl {
         self.shared.recorder.log.since(from)
     }
 
+    /// At most `max` events from position `from` on.
+    pub fn events_range(&self, from: usize, max: usize) -> Vec<Event> {
+        self.shared.recorder.log.range(from, max)
+    }
+
     /// Per-task detail as of now.
     pub fn tasks(&self) -> Vec<TaskDetail> {
         tasks_from_events(&self.events_since(0), self.shared.recorder.elapsed_ms())

@@ -146,12 +146,19 @@ impl EventLog {
 
     /// Events from position `from` on (empty when `from` is past the end).
     pub fn since(&self, from: usize) -> Vec<Event> {
+        self.range(from, usize::MAX)
+    }
+
+    /// At most `max` events from position `from` on: a reader that is far behind (the page after a
+    /// busy second) catches up a slice at a time instead of in one long task.
+    pub fn range(&self, from: usize, max: usize) -> Vec<Event> {
         let inner = self.inner.borrow();
         let strings = inner.report.strings();
         inner
             .events
             .iter_from(from)
             .zip(from..)
+            .take(max)
             .map(|(stored, seq)| {
                 let (t_ms, wall_ms) = stored.stamp.times();
                 Event { seq: seq as u64, t_ms, wall_ms, kind: compact::expand(&stored.kind, strings) }

@@ -171,10 +171,11 @@ impl CrawlHandle {
         self.crawl.report_pages_json(from as usize, count as usize)
     }
 
-    /// Events from position `from` on, as a JSON array.
+    /// Events from position `from` on, as a JSON array: at most `max` of them when given.
     #[wasm_bindgen(js_name = eventsJson)]
-    pub fn events_json(&self, from: u32) -> String {
-        to_json(&self.crawl.events_since(from as usize))
+    pub fn events_json(&self, from: u32, max: Option<u32>) -> String {
+        let max = max.map_or(usize::MAX, |m| m as usize);
+        to_json(&self.crawl.events_range(from as usize, max))
     }
 
     #[wasm_bindgen(js_name = eventCount)]
@@ -301,10 +302,12 @@ impl ReplayHandle {
         to_json(&inspect(events, now, &self.replay.report().pages, key, INSPECT_EVENTS))
     }
 
-    /// Events of the current state from position `from` on.
+    /// Events of the current state from position `from` on: at most `max` of them when given.
     #[wasm_bindgen(js_name = eventsJson)]
-    pub fn events_json(&self, from: u32) -> String {
-        to_json(&self.replay.events().get(from as usize..).unwrap_or_default())
+    pub fn events_json(&self, from: u32, max: Option<u32>) -> String {
+        let events = self.replay.events().get(from as usize..).unwrap_or_default();
+        let max = max.map_or(events.len(), |m| (m as usize).min(events.len()));
+        to_json(&events.get(..max).unwrap_or_default())
     }
 
     #[wasm_bindgen(js_name = eventCount)]

@@ -17,6 +17,14 @@ const REPORT_PART = 250;
  * time, so wasm memory (which never shrinks) holds one part's text at a time, not the whole report's.
  * Synchronous, so no event can land between the parts.
  */
+/** `events(from, max)`'s limit for the engine: none when `max` is absent, else a whole number ≥ 0. */
+function eventLimit(max) {
+  if (max == null || max === Infinity) return undefined;
+  const n = Math.floor(Number(max));
+  if (!(n >= 0)) throw new TypeError(`events(from, max): max must be a number ≥ 0, not ${max}`);
+  return Math.min(n, 0xffffffff);
+}
+
 function readReport(handle) {
   const report = JSON.parse(handle.reportHeadJson());
   const count = handle.reportPageCount();
@@ -64,8 +72,8 @@ function wrapCrawl(handle, options) {
     },
     /** How many times `report()` was called (the page's tests check that its refreshes never do). */
     get reportCalls() { return reportCalls; },
-    /** Events from position `from` on (the event log is the source of truth). */
-    events: (from = 0) => JSON.parse(handle.eventsJson(from >>> 0)),
+    /** Events from position `from` on (the event log is the source of truth); at most `max` when given. */
+    events: (from = 0, max) => JSON.parse(handle.eventsJson(from >>> 0, eventLimit(max))),
     get eventCount() { return handle.eventCount(); },
     /**
      * The crawl's start on the performance.now() clock. Event times are relative to it: `tMs` in crawl
@@ -108,7 +116,7 @@ function wrapReplay(handle) {
     /** Tasks that were woken and not yet polled at this step. */
     ready: () => tasks().filter((t) => t.state === 'ready')
       .map((t) => ({ task: t.task, awaiting: t.awaiting, wokenBy: t.lastWokenBy })),
-    events: (from = 0) => JSON.parse(handle.eventsJson(from >>> 0)),
+    events: (from = 0, max) => JSON.parse(handle.eventsJson(from >>> 0, eventLimit(max))),
     get eventCount() { return handle.eventCount(); },
     log: () => JSON.parse(handle.logJson()),
     /** Lints raised up to the current step. */
@@ -259,7 +267,7 @@ export const api = {
   ready() { return this.current?.ready() ?? []; },
   tasks() { return this.current?.tasks() ?? []; },
   task(idOrUrl) { return this.current?.task(idOrUrl) ?? null; },
-  events(from = 0) { return this.current?.events(from) ?? []; },
+  events(from = 0, max) { return this.current?.events(from, max) ?? []; },
   report() { return this.current?.report() ?? null; },
   lints() { return this.current?.lints?.() ?? []; },
   stop() { return this.current?.stop?.(); },

@@ -75,34 +75,77 @@ function renderNow(view) {
   }
 }
 
+/** Events a busy picture folds in one task: the crawl's own tasks run between two slices. */
+const FOLD_SLICE = 1500;
+/** The longest a busy picture waits between two updates, ms: never stale for long, even on a slow machine. */
+const BUSY_MAX_MS = 400;
+
 /**
  * Follow a crawl. Every frame the picture folds the new events; the
  * counters, the table window and the controls refresh every 100 ms. None of
- * it grows with the crawl. While the picture is busy (a big crawl running
- * freely) the whole update runs at most ten times a second on a timer
- * instead of every frame: the browser then paints ten frames a second, not sixty, and
- * (without a GPU, painting is the main thread's work) leaves the rest to the
- * crawl. Pause, a step or the end bring back every-frame updates at once.
+ * it grows with the crawl.
+ *
+ * While the picture is busy (a big crawl running freely) it is brought up
+ * to date at most ten times a second, on a timer instead of every frame: the
+ * browser then paints ten frames a second, not sixty, and (without a GPU,
+ * painting is the main thread's work) leaves the rest to the crawl. Each
+ * update is split into tasks: the new events are folded a slice at a time,
+ * then the picture, counters and table are drawn in a task of their own, so
+ * the crawl's tasks run in between and no task of the page's grows with how
+ * fast the crawl runs. Pause, a step or the end bring back every-frame
+ * updates at once.
  */
 function watch(view) {
   let nextAt = 0;
+  const following = () => window.crawlscope.current === view;
+  const end = () => {
+    controls.stopPlaying();
+    controls.refresh();
+  };
   const tick = () => {
-    if (window.crawlscope.current !== view) return;
+    if (!following()) return;
+    if (picture.busy) {
+      busyFold();
+      return;
+    }
     const now = performance.now();
     picture.update();
-    if (now >= nextAt || view.finished || picture.busy) {
+    if (now >= nextAt || view.finished) {
       controls.refresh(); // and through it the counters, the table and the state (see main)
       nextAt = now + 100;
     }
+    if (view.finished) end();
+    else requestAnimationFrame(tick);
+  };
+
+  // Busy: the page's own work (JS) of one update, to space the next one out.
+  let cost = 0;
+  const busyFold = () => {
+    if (!following()) return;
+    const t0 = performance.now();
+    const caughtUp = picture.fold(FOLD_SLICE);
+    cost += performance.now() - t0;
+    // Paused or ended meanwhile: catch up at once (a paused crawl is folded every frame again).
+    setTimeout(caughtUp || !picture.busy ? busyRender : busyFold, 0);
+  };
+  const busyRender = () => {
+    if (!following()) return;
+    const t0 = performance.now();
+    controls.refresh(); // and through it the picture, the counters, the table and the state (see main)
+    cost += performance.now() - t0;
     if (view.finished) {
-      controls.stopPlaying();
-      controls.refresh();
+      end();
       return;
     }
-    // Busy: at most a twentieth of the thread goes to the page's own update (more time between
-    // updates when one costs more, as on a slow or loaded machine).
-    if (picture.busy) setTimeout(tick, Math.max(Picture.BUSY_MS, (performance.now() - now) * 20));
-    else requestAnimationFrame(tick);
+    if (!picture.busy) {
+      requestAnimationFrame(tick);
+      return;
+    }
+    // At most a twentieth of the thread goes to the page's own update: more time between updates
+    // when one costs more (a slow or loaded machine), but never more than BUSY_MAX_MS.
+    const wait = Math.min(BUSY_MAX_MS, Math.max(Picture.BUSY_MS, cost * 20));
+    cost = 0;
+    setTimeout(busyFold, wait);
   };
   requestAnimationFrame(tick);
 }

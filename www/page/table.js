@@ -153,6 +153,20 @@ function rowNotes(page) {
   return notes.join(' · ');
 }
 
+/** An empty block that stands for rows outside the table's window. */
+function spacer() {
+  const div = document.createElement('div');
+  div.className = 'table-spacer';
+  div.setAttribute('aria-hidden', 'true');
+  return div;
+}
+
+/** Set a spacer's height, touching the DOM only when it changes. */
+function setHeight(el, px) {
+  const height = `${px}px`;
+  if (el.style.height !== height) el.style.height = height;
+}
+
 /** Non-zero skip counts, largest first. */
 function skipList(skips) {
   return Object.entries(skips).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
@@ -199,6 +213,13 @@ export class ResultsTable {
     this.tbody = table.querySelector('tbody');
     this.scroller = table.closest('.table-scroll');
     this.caption = table.querySelector('caption');
+    // The rows outside the window are stood for by two empty blocks around the table, not by the
+    // table's own margins: growing them as rows arrive then leaves the table's layout (and its
+    // painted rows) untouched, where a change to the table's style would lay out and paint it again.
+    this.above = spacer();
+    this.below = spacer();
+    if (this.scroller) this.table.before(this.above);
+    if (this.scroller) this.table.after(this.below);
     this.onOpen = onOpen;
     this.filter = { text: '', status: 'all', outcome: 'all' };
     this.sort = { key: 'order', dir: 1 };
@@ -350,7 +371,7 @@ export class ResultsTable {
     return this.shown[lo] === row ? lo : -1;
   }
 
-  /** Put the rows in view (and a margin) in the DOM; the table's margins stand for the rest. */
+  /** Put the rows in view (and a margin) in the DOM; two spacers stand for the rest. */
   renderWindow(force = false, changed = null) {
     const total = this.shown.length;
     let first = 0;
@@ -393,10 +414,10 @@ export class ResultsTable {
     this.renderMargins(first, last, total);
   }
 
-  /** The rows outside the window are stood for by the table's margins, so the scrollbar is true. */
+  /** The rows outside the window are stood for by the spacers above and below the table, so the scrollbar is true. */
   renderMargins(first, last, total) {
-    this.table.style.marginTop = `${first * ROW_HEIGHT}px`;
-    this.table.style.marginBottom = `${(total - last) * ROW_HEIGHT}px`;
+    setHeight(this.above, first * ROW_HEIGHT);
+    setHeight(this.below, (total - last) * ROW_HEIGHT);
     this.table.setAttribute('aria-rowcount', String(total + 1));
     this.renderCaption();
   }
@@ -446,8 +467,8 @@ export class ResultsTable {
     this.first = undefined; // no window shown: the next render writes every row it shows
     this.last = undefined;
     this.tbody.replaceChildren();
-    this.table.style.marginTop = '';
-    this.table.style.marginBottom = '';
+    setHeight(this.above, 0);
+    setHeight(this.below, 0);
     $('skips').replaceChildren();
     delete $('skips').dataset.key;
   }

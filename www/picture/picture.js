@@ -34,6 +34,8 @@ export class Picture {
     this.view = null;
     this.devtools = null;
     this.detailUrl = null;
+    /** Whether events folded since the last render touched the open detail's page (it is then refreshed). */
+    this.detailStale = false;
     this.drawnAt = 0;
     this.allStates = false;
     this.listeners = new Set();
@@ -137,22 +139,27 @@ export class Picture {
 
   /** Fold the view's new events into the model, then redraw what changed. */
   update() {
+    this.fold();
+    this.render();
+  }
+
+  /**
+   * Fold up to `max` of the view's new events into the models (all of them by default). Returns
+   * whether the models have caught up with the log: a busy crawl folds its backlog a slice per task,
+   * so the crawl's own tasks run between the slices and no one task of the page's grows with it.
+   */
+  fold(max = Infinity) {
     const view = this.view;
-    if (!view || view.kind === 'report') {
-      this.draw();
-      this.summary.update(this.model, view);
-      return;
-    }
-    if (view.eventCount < this.model.seen) {
+    if (!view || view.kind === 'report') return true;
+    const count = view.eventCount;
+    if (count < this.model.seen) {
       // A replay moved back: fold again from the start.
       this.setModel(new CrawlModel());
     }
-    const events = view.events(this.model.seen);
+    if (count === this.model.seen) return true;
+    const events = Number.isFinite(max) ? view.events(this.model.seen, max) : view.events(this.model.seen);
     this.model.apply(events);
     this.wakeModel.apply(events);
-    if (this.wakes) {
-      this.wakes.stepMode = view.kind === 'replay' ? 'replay' : view.finished ? 'finished' : 'live';
-    }
     // A paused crawl or a replay moves a step at a time: the summary tells the latest.
     if (view.kind === 'replay' || view.paused) {
       const start = events.findLastIndex((e) => e.type === 'pollStart');
@@ -160,13 +167,27 @@ export class Picture {
         const end = events.findIndex((e, i) => i > start && e.type === 'pollEnd');
         this.summary.step(events.slice(start, end < 0 ? events.length : end + 1), this.model.names);
       }
-    } else {
-      this.summary.reset(); // running freely: no step to tell
     }
     if (this.devtools) {
       this.devtools.logToConsole = this.logging();
       this.devtools.apply(events);
     }
+    if (this.detailUrl && !this.detailStale) this.detailStale = events.some((e) => e.url === this.detailUrl);
+    return this.model.seen >= count;
+  }
+
+  /** Bring what is on screen in line with the models: the canvases (when they changed), legend, summary, detail. */
+  render() {
+    const view = this.view;
+    if (!view || view.kind === 'report') {
+      this.draw();
+      this.summary.update(this.model, view);
+      return;
+    }
+    if (this.wakes) {
+      this.wakes.stepMode = view.kind === 'replay' ? 'replay' : view.finished ? 'finished' : 'live';
+    }
+    if (view.kind !== 'replay' && !view.paused) this.summary.reset(); // running freely: no step to tell
     if (view.kind === 'replay' || view.paused) this.model.markReady(view.ready());
     else if (this.model.readyNodes.size) this.model.markReady([]);
     // A big crawl running freely changes something every frame; drawing it ten times a second is
@@ -180,7 +201,10 @@ export class Picture {
     }
     this.renderLegend();
     this.summary.update(this.model, view);
-    if (this.detailUrl && events.some((e) => e.url === this.detailUrl)) this.refreshDetail();
+    if (this.detailStale) {
+      this.detailStale = false;
+      this.refreshDetail();
+    }
   }
 
   draw(force = false) {
@@ -275,6 +299,7 @@ export class Picture {
 
   hideDetail() {
     this.detailUrl = null;
+    this.detailStale = false;
     $('task-detail').hidden = true;
     this.graph.selected = null;
     this.graph.links = [];

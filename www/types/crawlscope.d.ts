@@ -164,7 +164,8 @@ interface View {
   tasks(): TaskDetail[];
   task(idOrUrl: number | string): unknown;
   ready(): ReadyTask[];
-  events(from?: number): CrawlEvent[];
+  /** Events from position `from` on; at most `max` when given (a reader far behind catches up in slices). */
+  events(from?: number, max?: number): CrawlEvent[];
   readonly eventCount: number;
   readonly finished: boolean;
 }
@@ -254,7 +255,8 @@ export interface CrawlscopeApi {
   ready(): ReadyTask[];
   tasks(): TaskDetail[];
   task(idOrUrl: number | string): unknown;
-  events(from?: number): CrawlEvent[];
+  /** Events from position `from` on; at most `max` when given (a reader far behind catches up in slices). */
+  events(from?: number, max?: number): CrawlEvent[];
   report(): Report | null;
   stop(): void;
   onCurrent(listener: (view: CurrentView) => void): () => boolean;
