@@ -157,12 +157,11 @@ pub fn collapsed_text(element: &ElementRef) -> String {
 
 /// One field's value on a parsed document.
 pub fn value(document: &Html, field: &Field) -> FieldValue {
-    let mut values = document.select(&field.selector).filter(|el| !in_template(el)).filter_map(|el| {
-        match &field.attr {
+    let mut values =
+        document.select(&field.selector).filter(|el| !in_template(el)).filter_map(|el| match &field.attr {
             Some(attr) => el.value().attr(attr).map(String::from),
             None => Some(collapsed_text(&el)),
-        }
-    });
+        });
     if field.all {
         FieldValue::All(values.collect())
     } else {

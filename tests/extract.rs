@@ -18,7 +18,8 @@ fn small() -> SiteConfig {
     SiteConfig { pages: 20, latency_ms: 100, ..SiteConfig::default() }
 }
 
-const EXTRACT: &str = r#"{"title":"title","h1":"h1","description":"meta[name=description]@content","hrefs[]":"li a@href"}"#;
+const EXTRACT: &str =
+    r#"{"title":"title","h1":"h1","description":"meta[name=description]@content","hrefs[]":"li a@href"}"#;
 
 fn with_extract(extract: &str) -> String {
     format!(r#"{{"roots":["{ORIGIN}/"],"maxTasks":4,"extract":{extract}}}"#)
@@ -99,7 +100,11 @@ fn an_extract_crawl_finds_the_same_links_as_a_crawl_without_it() {
     let links = |options: &str| {
         let mut sim = Sim::new(padded.clone());
         let (_, report) = sim.crawl(options);
-        report.pages.iter().map(|p| (p.url.clone(), p.links.clone(), p.canonical.clone(), p.skips.clone())).collect::<Vec<_>>()
+        report
+            .pages
+            .iter()
+            .map(|p| (p.url.clone(), p.links.clone(), p.canonical.clone(), p.skips.clone()))
+            .collect::<Vec<_>>()
     };
     let plain = links(&support::options(4));
     let extracted = links(&with_extract(r#"{"title":"title","toc[]":"nav a.toc-link@href"}"#));
