@@ -1,6 +1,7 @@
 //! What happens to a fetched page: the redirect it may have been, then —
-//! for a 200 HTML page — decoding, parsing in slices, and deciding for each
-//! link whether it is followed or skipped, and why.
+//! for a 200 HTML page — decoding, parsing in slices (the `extract` fields
+//! too, for a crawl that asks for them), and deciding for each link whether
+//! it is followed or skipped, and why.
 
 use crate::decode::decode;
 use crate::env::FetchResponse;
