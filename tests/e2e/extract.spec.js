@@ -124,3 +124,25 @@ test('a_bad_extract_selector_is_shown_under_the_extract_field', async ({ page })
   await expect(page.locator('#opt-extract-error')).toBeHidden();
   await expect(page.locator('#results thead th.c-field')).toHaveText(['heading']);
 });
+
+test('fields_of_a_loaded_report_reach_the_table_as_text_only', async ({ page }) => {
+  const hostile = '<img src=x onerror="window.pwned=1">';
+  const shown = await page.evaluate((text) => window.crawlscope.showReport({
+    version: 1,
+    pages: [
+      { url: 'https://example.com/a', outcome: 'done', status: 200,
+        fields: { [text]: text, list: [text, 'two'], none: null, bad: 5, badList: [1, 'kept'] } },
+      { url: 'https://example.com/b', outcome: 'done', status: 200 },
+    ],
+  }), hostile);
+  // Values of the documented types are kept; anything else is dropped.
+  expect(shown.pages[0].fields).toEqual({ [hostile]: hostile, list: [hostile, 'two'], none: null, badList: ['kept'] });
+  expect(shown.pages[1].fields).toBeUndefined();
+  await expect(page.locator('#crawl-state')).toHaveText('report');
+  const { heads, cells } = await fieldTable(page);
+  expect(heads).toEqual([hostile, 'list', 'none', 'badList']); // a page's order (the engine's pages list them sorted)
+  expect(cells['https://example.com/a']).toEqual([hostile, `${hostile} · two`, '', 'kept']);
+  expect(cells['https://example.com/b']).toEqual(['', '', '', '']);
+  await expect(page.locator('#results img')).toHaveCount(0);
+  expect(await page.evaluate(() => window.pwned)).toBeUndefined();
+});
