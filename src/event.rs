@@ -10,6 +10,7 @@
 //! the time spent paused so far.
 
 use crate::env::Hop;
+use crate::extract::Fields;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -52,6 +53,7 @@ impl Event {
             | FetchEnd { task, .. }
             | Redirected { task, .. }
             | LinksFound { task, .. }
+            | FieldsFound { task, .. }
             | SlotWait { task, .. }
             | RetryScheduled { task, .. }
             | RobotsFetched { task, .. }
@@ -70,6 +72,7 @@ impl Event {
             | FetchStart { url: u, .. }
             | FetchEnd { url: u, .. }
             | LinksFound { url: u, .. }
+            | FieldsFound { url: u, .. }
             | SlotWait { url: u, .. }
             | RetryScheduled { url: u, .. }
             | PageEnd { url: u, .. }
@@ -288,6 +291,13 @@ pub enum EventKind {
         encoding_note: Option<String>,
         /// `<link rel=canonical>`, resolved.
         canonical: Option<String>,
+    },
+    /// The `extract` option's fields of a parsed page, just before its
+    /// `linksFound` (only crawls with `extract` log it). Absent in older logs.
+    FieldsFound {
+        task: TaskId,
+        url: String,
+        fields: Fields,
     },
     /// The task must wait for a connection slot to `host` (not downloading yet).
     SlotWait {

@@ -19,6 +19,8 @@
 //! * [`time`] — the engine's clock, which stands still while paused.
 //! * [`scope`] — which hosts a crawl may visit (strict / lenient, as the seed).
 //! * [`links`] — link extraction with `scraper`, `<base href>` honoured.
+//! * [`extract`] — the `extract` option: named CSS selectors giving each
+//!   HTML page its `fields`, on scraper's tree (built only for such crawls).
 //! * [`event`] — the typed event log, the single source of truth.
 //! * [`log`] — how the log is kept: each URL once (interned ids), events
 //!   compact (20 bytes in wasm) in chunks that never move, expanded back to
@@ -60,6 +62,7 @@ pub mod decode;
 pub mod env;
 pub mod event;
 pub mod export;
+pub mod extract;
 pub mod fetching;
 pub mod links;
 pub mod lints;

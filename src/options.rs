@@ -2,6 +2,7 @@
 //! validated once, and never silently ignored — an unknown option or a bad
 //! value is an error that names it.
 
+use crate::extract::Field;
 use regex_lite::Regex;
 use serde_json::{Map, Value};
 use url::Url;
@@ -76,6 +77,10 @@ pub struct Options {
     /// crawled and every redirect hop is seen. Where none is announced the
     /// crawl is refused with an error naming `proxy`.
     pub proxy: bool,
+    /// Named CSS selectors (`extract`): each HTML page gets a `fields`
+    /// object. Empty: no extraction, and no page builds scraper's tree
+    /// unless its links need it (see [`crate::extract`]).
+    pub extract: Vec<Field>,
 }
 
 impl Default for Options {
@@ -99,6 +104,7 @@ impl Default for Options {
             backoff_ms: 500,
             parse_slice_ms: 8,
             proxy: false,
+            extract: Vec::new(),
         }
     }
 }
@@ -125,7 +131,7 @@ fn err(option: impl Into<String>, message: impl Into<String>) -> OptionsError {
 }
 
 /// The options `parse` accepts, for error messages.
-pub const KNOWN: [&str; 18] = [
+pub const KNOWN: [&str; 19] = [
     "roots",
     "maxTasks",
     "maxTries",
@@ -144,6 +150,7 @@ pub const KNOWN: [&str; 18] = [
     "backoffMs",
     "parseSliceMs",
     "proxy",
+    "extract",
 ];
 
 impl Options {
@@ -186,6 +193,7 @@ impl Options {
                 // At least 1 ms: 0 would yield before every chunk, however small the page.
                 "parseSliceMs" => options.parse_slice_ms = int(key, value, 1, 60_000)? as u32,
                 "proxy" => options.proxy = boolean(key, value)?,
+                "extract" => options.extract = crate::extract::parse(value)?,
                 _ => {
                     return Err(err(key, format!("unknown option (known: {})", KNOWN.join(", "))));
                 }
@@ -220,6 +228,7 @@ impl Options {
             "backoffMs": self.backoff_ms,
             "parseSliceMs": self.parse_slice_ms,
             "proxy": self.proxy,
+            "extract": self.extract.iter().map(|f| (f.key(), Value::from(f.source.as_str()))).collect::<Map<_, _>>(),
         })
     }
 }
@@ -324,10 +333,11 @@ mod tests {
         let text = r#"{"roots":["http://a/"],"maxTasks":3,"maxTries":2,"timeoutMs":500,"strict":false,
             "maxRedirect":0,"exclude":"\\.pdf$","depthLimit":2,"maxPages":50,"order":"dfs","respectNofollow":true,
             "perHostConcurrency":2,"delayMs":100,"robots":true,"maxBodyBytes":1000,"backoffMs":10,"parseSliceMs":60000,
-            "proxy":true}"#;
+            "proxy":true,"extract":{"title":"title","links[]":"nav a@href"}}"#;
         let o = Options::from_json(text).expect("valid");
         assert_eq!(o.exclude.as_ref().map(|e| e.pattern.as_str()), Some("\\.pdf$"));
         assert!(o.proxy);
+        assert_eq!(o.extract.len(), 2);
         assert_eq!(Options::from_json(&o.to_value().to_string()).expect("round trip"), o);
         for key in KNOWN.iter().filter(|k| **k != "roots") {
             assert!(o.to_value().get(key).is_some(), "{key} is written back");

@@ -1,13 +1,16 @@
 //! What happens to a fetched page: the redirect it may have been, then —
-//! for a 200 HTML page — decoding, parsing in slices, and deciding for each
-//! link whether it is followed or skipped, and why.
+//! for a 200 HTML page — decoding, parsing in slices (the `extract` fields
+//! too, for a crawl that asks for them), and deciding for each link whether
+//! it is followed or skipped, and why.
 
 use crate::decode::decode;
 use crate::env::FetchResponse;
 use crate::event::{EventKind, Outcome, TaskId};
+use crate::extract::{self, Fields};
 use crate::fetching::{behind_cors_wall, fetch_page, robots_allow, CORS_ERROR};
 use crate::links::{self, LinkCollector, LinkParser, LinkScanner};
 use crate::shared::{yield_if_due, Item, Shared};
+use scraper::Html;
 use std::collections::BTreeMap;
 use url::Url;
 
@@ -106,6 +109,13 @@ async fn read_links(shared: &Shared, text: &str) -> links::Found {
     if let Some(found) = scanned.then(|| scanner.finish()).flatten() {
         return found;
     }
+    let document = read_tree(shared, text).await;
+    links::tree::found(&document)
+}
+
+/// scraper's whole tree of a page, built a chunk at a time with a chance
+/// to yield between chunks, like the scanner.
+async fn read_tree(shared: &Shared, text: &str) -> Html {
     let mut parser = LinkParser::new();
     for chunk in links::chunks(text, PARSE_CHUNK) {
         yield_if_due(shared).await;
@@ -113,14 +123,34 @@ async fn read_links(shared: &Shared, text: &str) -> links::Found {
     }
     let document = parser.finish();
     yield_if_due(shared).await;
-    links::tree::found(&document)
+    document
+}
+
+/// A crawl with `extract` builds the tree once and reads both the fields
+/// and the links from it (the tree is the scanner's oracle, so the links are
+/// the same); each field's selector runs with a chance to yield before it.
+async fn read_fields_and_links(shared: &Shared, text: &str) -> (Fields, links::Found) {
+    let document = read_tree(shared, text).await;
+    let mut fields = Fields::new();
+    for field in &shared.options.extract {
+        yield_if_due(shared).await;
+        fields.insert(field.name.clone(), extract::value(&document, field));
+    }
+    yield_if_due(shared).await;
+    (fields, links::tree::found(&document))
 }
 
 /// Decode, extract links in slices, keep the in-scope ones, enqueue the new
 /// ones; every link not followed is counted by reason.
 async fn parse_and_enqueue(shared: &Shared, task: TaskId, item: &Item, page_url: &Url, response: &FetchResponse) {
     let decoded = decode(&*shared.env.decoder, &response.body, response.header("content-type"));
-    let found = read_links(shared, &decoded.text).await;
+    let found = if shared.options.extract.is_empty() {
+        read_links(shared, &decoded.text).await
+    } else {
+        let (fields, found) = read_fields_and_links(shared, &decoded.text).await;
+        shared.emit(EventKind::FieldsFound { task, url: page_url.to_string(), fields });
+        found
+    };
     let mut collector = LinkCollector::new(&found, page_url, shared.options.respect_nofollow);
     for (i, element) in found.elements.iter().enumerate() {
         if i % LINK_BATCH == 0 {

@@ -11,7 +11,7 @@ use crawlscope::report::ReportBuilder;
 use crawlscope::{Crawl, Options};
 use futures::future::LocalBoxFuture;
 use sitegen::SiteConfig;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use support::{expected, options, Sim, VirtualClock, ORIGIN};
 
@@ -279,7 +279,8 @@ fn parents_and_depths_describe_a_spanning_tree() {
 struct BusyClock {
     inner: VirtualClock,
     reads: Cell<u32>,
-    yields: Cell<u32>,
+    /// The clock's reading at each yield.
+    yields: RefCell<Vec<f64>>,
 }
 
 impl Clock for BusyClock {
@@ -290,16 +291,21 @@ impl Clock for BusyClock {
 
     fn sleep(&self, ms: f64) -> LocalBoxFuture<'static, ()> {
         if ms == 0.0 {
-            self.yields.set(self.yields.get() + 1);
+            self.yields.borrow_mut().push(self.inner.now() + f64::from(self.reads.get()));
         }
         self.inner.sleep(ms)
     }
 }
 
 /// Crawl the 2 MiB page alone with `extra` options; how many times parsing yielded.
-fn yields_parsing_huge(extra: &str) -> u32 {
+fn yields_parsing_huge(extra: &str) -> usize {
+    crawl_huge(extra).1.len()
+}
+
+/// Crawl the 2 MiB page alone with `extra` options: the crawl, and the clock's reading at each yield.
+fn crawl_huge(extra: &str) -> (Crawl, Vec<f64>) {
     let mut sim = Sim::new(small());
-    let clock = Rc::new(BusyClock { inner: sim.clock.clone(), reads: Cell::new(0), yields: Cell::new(0) });
+    let clock = Rc::new(BusyClock { inner: sim.clock.clone(), reads: Cell::new(0), yields: RefCell::default() });
     let env = Env { clock: clock.clone(), ..sim.env() };
     let json = format!(r#"{{"roots":["{ORIGIN}/huge"],"maxPages":1{extra}}}"#);
     let options = Options::from_json(&json).unwrap_or_else(|e| panic!("test options are valid: {e}"));
@@ -307,7 +313,8 @@ fn yields_parsing_huge(extra: &str) -> u32 {
     let c = crawl.clone();
     sim.run_until(move || c.is_finished());
     assert_eq!(crawl.report().pages[0].outcome, "done");
-    clock.yields.get()
+    let yields = clock.yields.take();
+    (crawl, yields)
 }
 
 #[test]
@@ -317,6 +324,23 @@ fn parse_slice_ms_decides_how_often_parsing_yields() {
     assert_eq!(yields_parsing_huge(r#","parseSliceMs":60000"#), 0, "a 60 s slice never yields");
     let e = Options::from_json(&format!(r#"{{"roots":["{ORIGIN}/"],"parseSliceMs":0}}"#)).unwrap_err();
     assert_eq!(e.option, "parseSliceMs");
+}
+
+#[test]
+fn an_extract_crawl_builds_its_tree_in_slices_too() {
+    // With `extract` the page is read by scraper's tree builder, not the scanner. Its yields
+    // are those before the page's `fieldsFound` (resolving the links, after it, yields too).
+    let fields = r#","extract":{"title":"title","hrefs[]":"a@href"}"#;
+    let yields_before_fields = |extra: &str| {
+        let (crawl, yields) = crawl_huge(extra);
+        let events = crawl.events_since(0);
+        let fields = events.iter().find(|e| matches!(e.kind, EventKind::FieldsFound { .. })).expect("fields");
+        // No pause: crawl time is the clock's reading since the origin.
+        yields.iter().filter(|&&t| t < crawl.origin_ms() + fields.t_ms).count()
+    };
+    let sliced = yields_before_fields(fields);
+    assert!(sliced >= 10, "the default slice yields while the 2 MiB page's tree is built ({sliced} yields)");
+    assert_eq!(yields_before_fields(&format!(r#","parseSliceMs":60000{fields}"#)), 0, "a 60 s slice never yields");
 }
 
 #[test]

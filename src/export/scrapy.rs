@@ -217,9 +217,13 @@ fn header(options: &Options, redis: Option<&str>, key: &str) -> String {
     } else {
         h.push_str("# - proxy: no counterpart (the local proxy exists for browsers only).\n");
     }
+    // Only a count: field names are the user's text and must not reach the file outside a literal.
+    h.push_str(&format!(
+        "# - extract ({} fields): not exported yet; the spider's items carry no `fields`.\n",
+        options.extract.len()
+    ));
     h.push_str(
-        "# - extract: crawlscope has no field extraction yet, so items carry no `fields`.\n\
-         # The engine's redirect rule holds: a requested URL that redirects to a page already found is that\n\
+        "# The engine's redirect rule holds: a requested URL that redirects to a page already found is that\n\
          # page's alias; the spider then yields {\"url\": final, \"aliases\": [requested], \"outcome\": \"alias\"}\n\
          # and Load report merges it into the page.\n",
     );

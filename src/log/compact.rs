@@ -68,7 +68,8 @@ pub enum Compact {
         unfinished: u32,
     },
     /// Everything rare (crawl start, task spawns, redirects, robots.txt,
-    /// retries, slot waits, CORS probes, the end), kept as emitted.
+    /// retries, slot waits, CORS probes, the end) or large (an `extract`
+    /// crawl's fields), kept as emitted.
     Other(Box<EventKind>),
 }
 

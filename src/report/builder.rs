@@ -9,6 +9,7 @@
 use super::{count_page, outcome_name, zero_counters, PageReport, Report, REPORT_VERSION};
 use crate::env::Hop;
 use crate::event::{EndReason, Event, EventKind, Outcome};
+use crate::extract::Fields;
 use crate::log::chunks::Chunked;
 use crate::log::compact::{compact, Compact, Fetched, NO_PARENT};
 use crate::log::intern::{Id, Strings};
@@ -95,6 +96,8 @@ struct Record {
     /// (reason word id, count), in the order of the reasons' names.
     skips: Box<[(Id, u32)]>,
     redirects: Vec<Hop>,
+    /// Boxed: one pointer for the pages of crawls without `extract`.
+    fields: Option<Box<Fields>>,
 }
 
 impl Record {
@@ -120,6 +123,7 @@ impl Record {
             canonical: None,
             skips: Box::default(),
             redirects: Vec::new(),
+            fields: None,
         }
     }
 }
@@ -266,6 +270,13 @@ impl ReportBuilder {
                 self.redirect(from, to, *coalesced, hops);
             }
             EventKind::CorsProbed { .. } => self.cors_probes += 1,
+            EventKind::FieldsFound { url, fields, .. } => {
+                if let Some(id) = self.strings.urls.get(url) {
+                    if let Some(page) = self.page(id) {
+                        page.fields = Some(Box::new(fields.clone()));
+                    }
+                }
+            }
             EventKind::SlotWait { url, .. } => {
                 if let Some(id) = self.strings.urls.get(url) {
                     if let Some(page) = self.page(id) {
@@ -359,6 +370,7 @@ impl ReportBuilder {
             canonical: record.canonical.map(url),
             skips: record.skips.iter().map(|&(reason, n)| (word(reason), u64::from(n))).collect(),
             redirects: record.redirects.clone(),
+            fields: record.fields.as_deref().cloned().unwrap_or_default(),
         })
     }
 

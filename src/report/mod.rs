@@ -14,6 +14,7 @@ pub use builder::ReportBuilder;
 
 use crate::env::Hop;
 use crate::event::{EndReason, Outcome};
+use crate::extract::Fields;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -88,6 +89,10 @@ pub struct PageReport {
     /// (through the local proxy; browser `fetch` hides them).
     #[serde(default)]
     pub redirects: Vec<Hop>,
+    /// The `extract` option's fields (HTML pages of a crawl with `extract`
+    /// only; left out of the JSON when empty, so other reports are unchanged).
+    #[serde(default, skip_serializing_if = "Fields::is_empty")]
+    pub fields: Fields,
 }
 
 /// Outcome names as they appear in the report.

@@ -2,9 +2,18 @@
 // compiled (tsc --noEmit, strict), never run: a wrong or missing type fails
 // the types test in tests/e2e/types.spec.js.
 import type { CrawlScopeElement, CrawlscopeDoneDetail } from '../../www/types/crawl-scope';
-import type { CrawlOptions, Report, CrawlHandle, Lint, TraceFile } from '../../www/types/crawlscope';
+import type { CrawlOptions, Report, CrawlHandle, Lint, TraceFile, Fields } from '../../www/types/crawlscope';
 
-const options: CrawlOptions = { roots: ['https://site.crawlscope.test/s/pages=30;latency=300;seed=1/'], maxTasks: 3, order: 'bfs' };
+const options: CrawlOptions = { roots: ['https://site.crawlscope.test/s/pages=30;latency=300;seed=1/'], maxTasks: 3, order: 'bfs',
+  extract: { title: 'title', 'links[]': 'nav a@href' } };
+
+export function titles(report: Report): (string | null)[] {
+  return report.pages.map((p) => {
+    const fields: Fields = p.fields ?? {};
+    const title = fields.title;
+    return typeof title === 'string' ? title : null;
+  });
+}
 
 export async function crawlOnce(): Promise<number> {
   await window.crawlscope.virtualSite.ready();

@@ -37,12 +37,31 @@ export function csvField(value) {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** One row per page; CRLF line ends; a UTF-8 byte order mark so spreadsheets do not guess Latin-1. */
+/** The `extract` fields' names over all pages, in order of first appearance (a page lists them sorted). */
+export function fieldNames(pages) {
+  const names = new Set();
+  for (const p of pages) for (const name of Object.keys(p.fields ?? {})) names.add(name);
+  return [...names];
+}
+
+/** A field's value as text: a `[]` field's matches one per line (`sep`), no match an empty string. */
+export function fieldText(value, sep = '\n') {
+  if (Array.isArray(value)) return value.join(sep);
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * One row per page, then a column per `extract` field (named by the field;
+ * a `[]` field's matches one per line in its cell); CRLF line ends; a UTF-8
+ * byte order mark so spreadsheets do not guess Latin-1.
+ */
 export function reportCsv(report) {
-  const lines = [CSV_COLUMNS.join(',')];
+  const fields = fieldNames(report.pages);
+  const lines = [[...CSV_COLUMNS, ...fields].map(csvField).join(',')];
   for (const p of report.pages) {
     const row = [p.url, p.aliases.join(' '), p.status, p.contentType, p.encoding, p.size, p.truncated,
-      p.links.length, p.newLinks, p.depth, p.parent, p.tries, p.outcome, p.error];
+      p.links.length, p.newLinks, p.depth, p.parent, p.tries, p.outcome, p.error,
+      ...fields.map((name) => fieldText(Object.hasOwn(p.fields ?? {}, name) ? p.fields[name] : null))];
     lines.push(row.map(csvField).join(','));
   }
   return `\uFEFF${lines.join('\r\n')}\r\n`;
@@ -53,6 +72,18 @@ export function reportCsv(report) {
 const str = (v) => (typeof v === 'string' ? v : null);
 const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+/** `extract` fields: a string, null or a list of strings per name; other values and keys are dropped. */
+function fields(v) {
+  const out = {};
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === '__proto__') continue;
+      if (typeof x === 'string' || x === null) out[k] = x;
+      else if (Array.isArray(x)) out[k] = strings(x);
+    }
+  }
+  return out;
+}
 /** An object of counts (counters, skips): other keys and values are dropped. */
 function counts(v) {
   const out = {};
@@ -65,6 +96,7 @@ function counts(v) {
 function page(p, i) {
   if (!p || typeof p !== 'object' || Array.isArray(p)) throw new Error(`pages[${i}] is not an object`);
   if (typeof p.url !== 'string' || !p.url) throw new Error(`pages[${i}] has no url`);
+  const found = fields(p.fields);
   return {
     url: p.url, aliases: strings(p.aliases), status: num(p.status), contentType: str(p.contentType),
     encoding: str(p.encoding), size: num(p.size), links: strings(p.links), newLinks: num(p.newLinks) ?? 0,
@@ -74,6 +106,8 @@ function page(p, i) {
     redirects: (Array.isArray(p.redirects) ? p.redirects : [])
       .filter((h) => h && typeof h === 'object' && typeof h.url === 'string' && typeof h.to === 'string')
       .map((h) => ({ url: h.url, status: num(h.status), to: h.to })),
+    // Only pages that have fields carry the key, as in the engine's own Report.
+    ...(Object.keys(found).length ? { fields: found } : {}),
   };
 }
 

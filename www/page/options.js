@@ -10,7 +10,7 @@ const $ = (id) => document.getElementById(id);
 
 /** The option fields of the Options disclosure: every element whose id is opt-<optionName>. */
 const optionFields = () => [...document.querySelectorAll('#more-options [id^="opt-"]')]
-  .filter((el) => ['INPUT', 'SELECT'].includes(el.tagName));
+  .filter((el) => ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName));
 
 /** A word that could be meant as a start URL: a scheme, a dot (a domain or an IP), localhost or [IPv6]. */
 const urlLike = (word) => /:\/\/|\./.test(word) || /^(localhost\b|\[)/i.test(word);
@@ -41,6 +41,15 @@ function fieldValue(el) {
   if (el.dataset.kind === 'int') {
     const text = raw.trim();
     return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : text;
+  }
+  if (el.dataset.kind === 'json') {
+    // extract: an object as JSON. Text that is not JSON is sent as typed, and the engine's
+    // message ("extract: must be an object of named CSS selectors …, got "…"") quotes it.
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
   }
   return raw; // exclude: a regex, taken verbatim (spaces may matter)
 }
@@ -92,8 +101,10 @@ export function showError(error) {
     $('max-tasks').focus();
     return;
   }
-  const input = $(`opt-${option}`);
-  const errorEl = $(`opt-${option}-error`);
+  // `extract.h1` (a field of an object option) is shown under the option's own field.
+  const field = option.split('.')[0];
+  const input = $(`opt-${field}`);
+  const errorEl = $(`opt-${field}-error`);
   if (input && errorEl) {
     $('more-options').open = true;
     setError(input, errorEl, message);

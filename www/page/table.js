@@ -11,6 +11,7 @@
 
 import { categoryOf } from '../picture/model.js';
 import { setText, isWebUrl } from '../dom.js';
+import { fieldText } from '../api/export.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -79,6 +80,10 @@ function cell(tr, cls) {
   return td;
 }
 
+/** The cells every row has after the URL's, and how many cells that makes in all. */
+const FIXED_CLASSES = ['c-status', 'c-type', 'c-enc', 'c-bytes num', 'c-links num', 'c-time num', 'c-outcome'];
+const FIXED_CELLS = 1 + FIXED_CLASSES.length;
+
 function newRowElement() {
   const tr = document.createElement('tr');
   tr.tabIndex = -1;
@@ -94,9 +99,7 @@ function newRowElement() {
     small.append(note);
   }
   urlCell.append(small);
-  for (const cls of ['c-status', 'c-type', 'c-enc', 'c-bytes num', 'c-links num', 'c-time num', 'c-outcome']) {
-    cell(tr, cls);
-  }
+  for (const cls of FIXED_CLASSES) cell(tr, cls);
   return tr;
 }
 
@@ -139,6 +142,46 @@ function renderRow(tr, page) {
   urlCell.lastChild.title = [aliases, page.error, notes].filter(Boolean).join('\n');
   tr.dataset.outcome = page.outcome;
   tr.dataset.category = categoryOf(page);
+  renderFields(tr, page);
+}
+
+// ------------------------------------------------------------ extract fields
+// A crawl with the `extract` option gets a column per field after the fixed
+// ones (the model lists their names as pages bring them). Values are crawled
+// text: textContent only, one line in the cell, the whole value on hover.
+
+/** The field names the table's columns show now (the fields' cells follow the fixed cells in each row). */
+let fieldColumns = [];
+
+/** Fill a row's field cells, adding or removing cells to match the columns (a pooled element may predate them). */
+function renderFields(tr, page) {
+  while (tr.children.length < FIXED_CELLS + fieldColumns.length) cell(tr, 'c-field');
+  while (tr.children.length > FIXED_CELLS + fieldColumns.length) tr.lastChild.remove();
+  fieldColumns.forEach((name, i) => {
+    const td = tr.children[FIXED_CELLS + i];
+    const fields = page.fields ?? {};
+    const text = Object.hasOwn(fields, name) ? fieldText(fields[name], ' · ') : '';
+    setText(td, text);
+    td.title = Object.hasOwn(fields, name) ? fieldText(fields[name], '\n') : '';
+  });
+}
+
+/** Make the header's field columns match the model's names; true when they changed (rows must be redrawn). */
+function syncFieldColumns(table, names) {
+  if (names.length === fieldColumns.length && names.every((n, i) => n === fieldColumns[i])) return false;
+  fieldColumns = [...names];
+  const head = table.querySelector('thead tr');
+  for (const th of head.querySelectorAll('th.c-field')) th.remove();
+  for (const name of fieldColumns) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.className = 'c-field';
+    th.textContent = name; // a field's name is the user's text: never HTML
+    th.title = `extract field ${name}`;
+    head.append(th);
+  }
+  return true; // every row shown is rendered again, its cells made to match
+
 }
 
 /** The small print under a URL: what the row's columns cannot say. */
@@ -373,6 +416,7 @@ export class ResultsTable {
 
   /** Put the rows in view (and a margin) in the DOM; two spacers stand for the rest. */
   renderWindow(force = false, changed = null) {
+    if (syncFieldColumns(this.table, this.model?.fieldNames ?? [])) force = true;
     const total = this.shown.length;
     let first = 0;
     let last = total;

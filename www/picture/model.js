@@ -72,7 +72,7 @@ function newRow(url, depth, parent, seq) {
   return {
     url, aliases: [], status: null, contentType: null, encoding: null, encodingNote: null, size: null,
     truncated: false, links: 0, newLinks: 0, canonical: null, skips: {}, redirects: [], error: null, tries: 0, depth,
-    parent,
+    parent, fields: null,
     startMs: null, endMs: null, outcome: 'queued', order: seq, gone: false,
   };
 }
@@ -117,6 +117,13 @@ export class CrawlModel {
     this.readyNodes = new Set();
     /** Rows folded into another by a redirect (they stay in `rows`, marked `gone`). */
     this.goneRows = 0;
+    /** The `extract` fields' names, in order of first appearance (the table's extra columns). */
+    this.fieldNames = [];
+  }
+
+  /** Note the names of a page's `extract` fields (a crawl has a handful: the list stays tiny). */
+  noteFields(fields) {
+    for (const name of Object.keys(fields ?? {})) if (!this.fieldNames.includes(name)) this.fieldNames.push(name);
   }
 
   /** Rows the table lists. */
@@ -316,6 +323,10 @@ export class CrawlModel {
         });
         for (const [reason, n] of Object.entries(e.skipped ?? {})) this.skips[reason] = (this.skips[reason] ?? 0) + n;
         break;
+      case 'fieldsFound':
+        this.noteFields(e.fields);
+        this.updateRow(this.row(e.url), (r) => { r.fields = { ...(e.fields ?? {}) }; });
+        break;
       case 'pageEnd': this.pageEnd(e); break;
       case 'taskDone':
         this.unfinished = e.unfinished; // task_done lowers the counter join() waits on, not the queue
@@ -372,6 +383,7 @@ export class CrawlModel {
       const row = { ...newRow(page.url, page.depth, page.parent, i), ...page, links: page.links.length, order: i,
         redirects: page.redirects ?? [], gone: false };
       model.addRow(row);
+      model.noteFields(page.fields);
       for (const alias of page.aliases) model.rowsByUrl.set(alias, row);
     });
     model.skips = { ...report.skips };

@@ -17,6 +17,7 @@ import { WakeView } from './wakes.js';
 import { PictureSummary } from './summary.js';
 import { awaitName, causeName } from '../stepping/stepping.js';
 import { isWebUrl } from '../dom.js';
+import { fieldText } from '../api/export.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -324,6 +325,10 @@ export class Picture {
           ? `${Math.round(page.endMs - page.startMs)} ms` : '—']);
       if (page.aliases.length) rows.push(['redirected from', page.aliases.join(' ')]);
       if (page.error) rows.push(['error', page.error]);
+      // extract fields: crawled text, shown as text only (a `[]` field's matches separated by ·)
+      for (const [name, value] of Object.entries(page.fields ?? {})) {
+        rows.push([`extract.${name}`, fieldText(value, ' · ') || '(no match)']);
+      }
     } else {
       rows.push(['outcome', 'alias (redirected)']);
     }

@@ -30,7 +30,17 @@ export interface CrawlOptions {
    * `maxRedirect` holds exactly. Throws an Error naming `proxy` when none is announced.
    */
   proxy?: boolean;
+  /**
+   * Named CSS selectors: every HTML page gets `fields` with one value per name. `selector@attr`
+   * takes that attribute, else the element's text (whitespace collapsed); a name ending in `[]`
+   * takes every match (the field is named without the suffix). A bad selector throws an Error
+   * whose `option` is `extract.<name>`.
+   */
+  extract?: Record<string, string>;
 }
+
+/** A page's `extract` fields: a first-match field's text or null (no match), a `[]` field's matches. */
+export type Fields = Record<string, string | null | string[]>;
 
 /** One redirect hop, as the local proxy sees it: `url` answered `status` and pointed to `to`. */
 export interface RedirectHop {
@@ -66,6 +76,8 @@ export interface PageReport {
   skips: Record<string, number>;
   /** Every redirect hop that led here, when they could be seen (through the local proxy). */
   redirects: RedirectHop[];
+  /** The `extract` option's fields: only on the HTML pages of a crawl with `extract`. */
+  fields?: Fields;
 }
 
 export interface Report {

@@ -77,17 +77,20 @@ window.bench = {
    * final report, and the longest task meanwhile (nothing renders on this
    * page, so that task is the engine's own).
    */
-  async crawl({ root, maxTasks, maxTries }) {
+  async crawl({ root, maxTasks, maxTries, extract }) {
     const long = [];
     const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) long.push(e.duration); });
     observer.observe({ type: 'longtask' });
     const t0 = performance.now();
-    const report = await api.start({ roots: [root], maxTasks, maxTries }).done;
+    const report = await api.start({ roots: [root], maxTasks, maxTries, ...(extract ? { extract } : {}) }).done;
     const ms = performance.now() - t0;
     // Entries are delivered late, in a low-priority task: collect the rest now.
     for (const e of observer.takeRecords()) long.push(e.duration);
     observer.disconnect();
-    return { ms, pages: report.pages.length, failed: report.counters.failed ?? 0, longestTask: Math.max(0, ...long) };
+    // Pages that got `extract` fields: proof that a crawl with extract did extract.
+    const withFields = report.pages.filter((p) => p.fields).length;
+    return { ms, pages: report.pages.length, failed: report.counters.failed ?? 0, longestTask: Math.max(0, ...long),
+      withFields };
   },
 
   /** The same crawl by the plain-JS peer. */

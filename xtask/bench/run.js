@@ -154,19 +154,24 @@ async function zeroLatency(browser) {
 /**
  * A parse-bound crawl: the test site with every page padded to ~100 KB of
  * documentation-like markup (`bytes=`), at 0 latency, so the time is what
- * each crawler spends reading and parsing. Engine and peer alternate which
- * goes first, each in a fresh page.
+ * each crawler spends reading and parsing. The engine crawls it twice, links
+ * only and with a three-field `extract` (which builds scraper's tree for
+ * every page), and the peer once; the three rotate which goes first, each in
+ * a fresh page.
  */
 async function parseBound(browser) {
   const { pages, bytes, maxTasks, runs } = plan.parse;
   const root = variant(`pages=${pages};bytes=${bytes};latency=0`);
-  const out = { maxTasks, bytes, engine: [], peer: [] };
+  const extract = { title: 'title', h1: 'h1', description: 'meta[name=description]@content' };
+  const out = { maxTasks, bytes, engine: [], peer: [], extract: [] };
+  const kinds = ['engine', 'peer', 'extract'];
   for (let run = 0; run < runs; run++) {
-    for (const kind of run % 2 === 0 ? ['engine', 'peer'] : ['peer', 'engine']) {
+    for (let k = 0; k < kinds.length; k++) {
+      const kind = kinds[(k + run) % kinds.length];
       log(`parse-bound crawl (${pages} pages of ~${bytes} B @ 0 ms): ${kind} (run ${run + 1}/${runs})`);
       const method = kind === 'peer' ? 'peer' : 'crawl';
-      out[kind].push(await onFreshPage(browser, 'log', (p) =>
-        p.evaluate(([m, o]) => window.bench[m](o), [method, { root, maxTasks, maxTries: MAX_TRIES }])));
+      const options = { root, maxTasks, maxTries: MAX_TRIES, ...(kind === 'extract' ? { extract } : {}) };
+      out[kind].push(await onFreshPage(browser, 'log', (p) => p.evaluate(([m, o]) => window.bench[m](o), [method, options])));
     }
   }
   return out;

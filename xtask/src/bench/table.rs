@@ -362,6 +362,22 @@ fn parse_bound(table: &mut Table, parse: &Value, tries: &str) -> Result {
     table.add("2", format!("{what}: engine time"), &each(engine, |r| num(r, "ms"))?, secs, None);
     table.add("2", format!("{what}: plain-JS peer time"), &each(peer, |r| num(r, "ms"))?, secs, None);
     table.add("2", format!("{what}: engine time ÷ peer's"), &ratio, times, Some(Target::AtMost(0.5)));
+    // The same crawl with a three-field `extract` (title, h1, meta description):
+    // every page builds scraper's tree. Absent in results from before it.
+    if let Some(extract) = parse["extract"].as_array().filter(|runs| !runs.is_empty()) {
+        let cost: Vec<f64> =
+            extract.iter().zip(engine).map(|(x, e)| Ok(num(x, "ms")? / num(e, "ms")?)).collect::<Result<_>>()?;
+        let with_fields = each(extract, |r| num(r, "withFields"))?;
+        let pages_with = with_fields.iter().copied().fold(f64::INFINITY, f64::min);
+        table.add(
+            "2",
+            format!("{what}: engine time, extract title + h1 + meta description ({pages_with:.0} pages with fields)"),
+            &each(extract, |r| num(r, "ms"))?,
+            secs,
+            None,
+        );
+        table.add("2", format!("{what}: engine time with extract ÷ links only"), &cost, times, None);
+    }
     Ok(())
 }
 
@@ -565,7 +581,8 @@ mod tests {
     fn parse_bound_rows_pair_engine_and_peer_by_run_and_skipped_sections_are_left_out() {
         let parse = serde_json::json!({ "maxTasks": 6, "bytes": 100000,
             "engine": [{ "ms": 100, "pages": 505 }, { "ms": 300, "pages": 505 }],
-            "peer": [{ "ms": 400, "pages": 505 }, { "ms": 400, "pages": 505 }] });
+            "peer": [{ "ms": 400, "pages": 505 }, { "ms": 400, "pages": 505 }],
+            "extract": [{ "ms": 150, "pages": 505, "withFields": 500 }, { "ms": 300, "pages": 505, "withFields": 500 }] });
         let results = serde_json::json!({ "parse": parse, "failed": {},
             "skipped": ["extraction", "ideal", "zero", "playground", "memory"] });
         let table = build(&results, &[]).expect("skipped sections need no figures");
@@ -573,6 +590,10 @@ mod tests {
         // (0.25 + 0.75) / 2: each run's own ratio.
         assert_eq!((row.median.as_str(), row.verdict.as_str()), ("0.50×", "met"));
         assert!(row.measure.contains("505 pages of ~100.0 KB"), "{}", row.measure);
+        let cost = table.rows.iter().find(|r| r.measure.ends_with("with extract ÷ links only")).expect("extract row");
+        // (1.5 + 1.0) / 2: paired with the links-only crawl of the same run.
+        assert_eq!(cost.median, "1.25×");
+        assert!(table.rows.iter().any(|r| r.measure.contains("(500 pages with fields)")));
         assert!(table.rows.iter().all(|r| r.item == "2" || r.item == "6"), "nothing of the skipped sections");
     }
 
