@@ -131,8 +131,13 @@ export class Picture {
    * replay follow every frame.
    */
   get busy() {
+    return this.runningFreely && this.model.order.length > SMALL;
+  }
+
+  /** A live crawl, neither paused nor ended. */
+  get runningFreely() {
     const view = this.view;
-    return view?.kind === 'crawl' && !view.paused && !view.finished && this.model.order.length > SMALL;
+    return view?.kind === 'crawl' && !view.paused && !view.finished;
   }
 
   /** How often a busy picture is brought up to date, ms. */

@@ -405,7 +405,7 @@ export class Controls {
     // Last step is never stale: a step of another view, or of a crawl that runs freely again, is cleared.
     if (this.stepView && (this.stepView !== view || (live && !paused))) this.showStep(null);
     this.showPlayState();
-    $('replay-bar').hidden = !replay;
+    if ($('replay-bar').hidden !== !replay) $('replay-bar').hidden = !replay; // a write restyles it, even unchanged
     setText($('play'), this.playTimer ? 'Stop playing' : 'Play');
     document.body.dataset.paused = paused ? 'true' : 'false';
     if (replay) {
