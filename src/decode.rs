@@ -51,9 +51,18 @@ pub fn canonical_name(name: &str) -> Option<&'static str> {
 const REPLACEMENT_LABELS: [&str; 6] =
     ["csiso2022kr", "hz-gb-2312", "iso-2022-cn", "iso-2022-cn-ext", "iso-2022-kr", "replacement"];
 
+/// The standard's labels of UTF-8. Answered here, not by the backend: nearly
+/// every page says `charset=utf-8`, and in a browser asking meant building a
+/// `TextDecoder` per page just to learn its name.
+const UTF8_LABELS: [&str; 6] =
+    ["unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"];
+
 /// The encoding a label names (ASCII whitespace around it ignored), or `None` for an unknown label.
 fn for_label(backend: &dyn Decoder, label: &str) -> Option<&'static str> {
     let label = label.trim_matches(|c: char| c.is_ascii_whitespace());
+    if UTF8_LABELS.iter().any(|u| u.eq_ignore_ascii_case(label)) {
+        return Some("UTF-8");
+    }
     if REPLACEMENT_LABELS.iter().any(|r| r.eq_ignore_ascii_case(label)) {
         return Some("replacement");
     }
@@ -203,6 +212,30 @@ mod tests {
         for body in [&b"plain"[..], b"\xEF\xBB\xBFbom", b"ok \xff\xfe\xfd", b"\xe2\x82", b"a\xf0\x9f\x98\x80b\xc3"] {
             assert_eq!(decode_utf8(body), NativeDecoder.decode("UTF-8", body), "{body:?}");
         }
+    }
+
+    /// A backend that knows no label: whatever it is asked fails the test.
+    struct NoBackend;
+
+    impl Decoder for NoBackend {
+        fn for_label(&self, label: &str) -> Option<&'static str> {
+            panic!("the backend was asked about {label:?}")
+        }
+        fn decode(&self, name: &'static str, _: &[u8]) -> (String, bool) {
+            panic!("the backend was asked to decode {name}")
+        }
+    }
+
+    #[test]
+    fn utf8_labels_are_known_without_the_backend_and_agree_with_it() {
+        for label in UTF8_LABELS {
+            for spelled in [label.to_string(), label.to_ascii_uppercase(), format!(" {label}\t")] {
+                assert_eq!(super::for_label(&NoBackend, &spelled), Some("UTF-8"), "{spelled:?}");
+                assert_eq!(for_label(&spelled), NativeDecoder.for_label(label), "{spelled:?}");
+            }
+        }
+        let d = super::decode(&NoBackend, b"<p>ok", Some("text/html; charset=UTF-8"));
+        assert_eq!((d.text.as_str(), d.encoding, d.note), ("<p>ok", "UTF-8", None));
     }
 
     #[test]

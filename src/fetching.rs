@@ -88,9 +88,11 @@ async fn timed_fetch(
     robots: bool,
 ) -> Result<FetchResponse, TryFailed> {
     shared.emit(EventKind::FetchStart { task, url: url.to_string(), attempt, robots });
-    let started = shared.clock.now_ms();
+    // Stamps, not fresh reads: the fetch starts in this poll, and it ends
+    // in the poll its response wakes, whose reading is taken as it begins.
+    let started = shared.clock.stamp().0;
     let result = fetch_with_timeout(shared, url).await;
-    let ms = shared.clock.now_ms() - started;
+    let ms = shared.clock.stamp().0 - started;
     shared.emit(EventKind::FetchEnd { task, url: url.to_string(), attempt, ms, result: describe(&result), robots });
     result
 }

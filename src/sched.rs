@@ -298,6 +298,11 @@ impl Scheduler {
     fn poll_task(&self, cell: &TaskCell, cx: &mut Context<'_>) -> bool {
         let Ok(mut slot) = cell.future.try_borrow_mut() else { return false };
         let Some(future) = slot.as_mut() else { return true };
+        // One clock reading for the whole poll: every event it emits is
+        // stamped with it (see `time.rs`). A poll never spans an `.await`
+        // that parks — parking ends it — so a task that yields mid-parse
+        // gets a fresh reading when it is polled again.
+        let holds = self.clock.hold_reading();
         self.recorder.trace(|| EventKind::PollStart { task: cell.id });
         let outer = self.current.replace(Some(cell.id));
         cell.awaiting.set(None);
@@ -310,9 +315,16 @@ impl Scheduler {
         }
         drop(slot);
         let awaiting = if ready { None } else { cell.awaiting.get() };
-        self.recorder.trace(|| EventKind::PollEnd { task: cell.id, ready, awaiting });
+        self.recorder.trace(|| {
+            // Read afresh: the poll's length is what the long-poll lint reads.
+            self.clock.refresh_reading();
+            EventKind::PollEnd { task: cell.id, ready, awaiting }
+        });
         if ready {
             self.recorder.trace(|| EventKind::TaskExited { task: cell.id, cancelled: false });
+        }
+        if holds {
+            self.clock.release_reading();
         }
         ready
     }
@@ -324,6 +336,9 @@ impl Scheduler {
         if cell.future.try_borrow().map(|f| f.is_none()).unwrap_or(false) {
             return; // finished or cancelled: nobody to wake
         }
+        // Outside a poll, the slice's start and the wake's stamp share one
+        // reading too (inside one, the poll's reading is already held).
+        let holds = self.clock.hold_reading();
         let by = match self.current.get() {
             Some(current) if current == task => WakeCause::SelfWake,
             Some(current) => WakeCause::Task { task: current },
@@ -341,6 +356,9 @@ impl Scheduler {
             cell.woken_by.set(Some(by)); // the wake that made it ready, not later ones
         }
         self.recorder.trace(|| EventKind::Wake { task, by, at: point });
+        if holds {
+            self.clock.release_reading();
+        }
     }
 
     /// Set the await point of the task being polled.

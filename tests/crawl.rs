@@ -326,6 +326,74 @@ fn parse_slice_ms_decides_how_often_parsing_yields() {
     assert_eq!(e.option, "parseSliceMs");
 }
 
+/// Run one task behind a scheduler on `clock`: it emits three events, parks
+/// (as a yield between parse slices does in a browser: virtual time's
+/// zero-length sleep never parks, so a 5 ms one), and emits three more.
+/// Returns the log.
+fn three_events_a_park_and_three_more(sim: &mut Sim, clock: Rc<BusyClock>) -> Vec<crawlscope::event::Event> {
+    use crawlscope::event::{AwaitPoint, Recorder};
+    use crawlscope::sched::Scheduler;
+    use crawlscope::time::EngineClock;
+    let engine = EngineClock::new(clock.clone());
+    let recorder = Recorder::new(engine.clone());
+    let sched = Scheduler::new(recorder.clone(), engine.clone());
+    let (rec, s, c) = (recorder.clone(), sched.clone(), clock.clone());
+    let done = Rc::new(Cell::new(false));
+    let finished = done.clone();
+    let task = async move {
+        for _ in 0..2 {
+            let before = c.reads.get();
+            for _ in 0..3 {
+                rec.emit(EventKind::StopRequested);
+            }
+            assert!(c.reads.get() - before <= 1, "three events in one poll read the clock at most once");
+            s.tagged(AwaitPoint::Timer, true, engine.sleep(5.0)).await;
+        }
+        finished.set(true);
+    };
+    sched.spawn(&*sim.env().spawner, 0, Box::pin(task));
+    sim.run_until(move || done.get());
+    recorder.log.since(0)
+}
+
+#[test]
+fn events_emitted_in_one_poll_share_one_clock_read() {
+    let mut sim = Sim::new(small());
+    // Time moves 1 ms per read here, so two events with one time were
+    // stamped from one read.
+    let clock = Rc::new(BusyClock { inner: sim.clock.clone(), reads: Cell::new(0), yields: Cell::new(0) });
+    let events = three_events_a_park_and_three_more(&mut sim, clock.clone());
+    let stops: Vec<f64> =
+        events.iter().filter(|e| matches!(e.kind, EventKind::StopRequested)).map(|e| e.t_ms).collect();
+    assert_eq!(stops.len(), 6);
+    assert!(stops[..3].iter().all(|&t| t == stops[0]), "the first poll's events share one time: {stops:?}");
+    assert!(stops[3..].iter().all(|&t| t == stops[3]), "the second poll's events share one time: {stops:?}");
+    assert!(stops[3] >= stops[0] + 5.0, "the poll after the park read the clock afresh: {stops:?}");
+    for pair in events.windows(2) {
+        assert!(pair[1].t_ms >= pair[0].t_ms, "event times never go back: {:?} then {:?}", pair[0], pair[1]);
+    }
+}
+
+#[test]
+fn a_crawl_reads_the_clock_less_than_once_per_event_and_its_times_never_go_back() {
+    let mut sim = Sim::new(small());
+    let clock = Rc::new(BusyClock { inner: sim.clock.clone(), reads: Cell::new(0), yields: Cell::new(0) });
+    let env = Env { clock: clock.clone(), ..sim.env() };
+    let crawl = Crawl::start(Options::from_json(&options(3)).expect("test options are valid"), env);
+    let c = crawl.clone();
+    sim.run_until(move || c.is_finished());
+    assert_eq!(crawl.report().pages.len(), expected(&small()).len());
+    let events = crawl.events_since(0);
+    let reads = clock.reads.get() as usize;
+    // Read per event (twice: crawl and wall time), this was over 2 per event.
+    assert!(reads < events.len(), "{reads} clock reads for {} events", events.len());
+    for pair in events.windows(2) {
+        assert!(pair[1].t_ms >= pair[0].t_ms, "crawl time never goes back: {:?} then {:?}", pair[0], pair[1]);
+        let wall = |e: &crawlscope::event::Event| e.wall_ms.expect("a live crawl records wall time");
+        assert!(wall(&pair[1]) >= wall(&pair[0]), "wall time never goes back: {:?} then {:?}", pair[0], pair[1]);
+    }
+}
+
 #[test]
 fn an_extract_crawl_builds_its_tree_in_slices_too() {
     // With `extract` the page is read by scraper's tree builder, not the scanner. Its yields

@@ -32,8 +32,11 @@ impl Recorder {
         Rc::new(Recorder { log: EventLog::new(clock.now_ms()), clock })
     }
 
+    /// Append `kind`, stamped from one clock reading: the one held for the
+    /// poll being run, when there is one ([`EngineClock::stamp`]).
     pub fn emit(&self, kind: EventKind) {
-        self.log.emit_at(self.clock.now_ms(), Some(self.clock.real_now_ms()), kind);
+        let (t_ms, wall_ms) = self.clock.stamp();
+        self.log.emit_at(t_ms, Some(wall_ms), kind);
     }
 
     /// Emit an instrumentation event (polls, wakes, steps): built and kept
