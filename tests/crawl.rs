@@ -361,7 +361,7 @@ fn events_emitted_in_one_poll_share_one_clock_read() {
     let mut sim = Sim::new(small());
     // Time moves 1 ms per read here, so two events with one time were
     // stamped from one read.
-    let clock = Rc::new(BusyClock { inner: sim.clock.clone(), reads: Cell::new(0), yields: Cell::new(0) });
+    let clock = Rc::new(BusyClock { inner: sim.clock.clone(), reads: Cell::new(0), yields: RefCell::new(Vec::new()) });
     let events = three_events_a_park_and_three_more(&mut sim, clock.clone());
     let stops: Vec<f64> =
         events.iter().filter(|e| matches!(e.kind, EventKind::StopRequested)).map(|e| e.t_ms).collect();
@@ -377,7 +377,7 @@ fn events_emitted_in_one_poll_share_one_clock_read() {
 #[test]
 fn a_crawl_reads_the_clock_less_than_once_per_event_and_its_times_never_go_back() {
     let mut sim = Sim::new(small());
-    let clock = Rc::new(BusyClock { inner: sim.clock.clone(), reads: Cell::new(0), yields: Cell::new(0) });
+    let clock = Rc::new(BusyClock { inner: sim.clock.clone(), reads: Cell::new(0), yields: RefCell::new(Vec::new()) });
     let env = Env { clock: clock.clone(), ..sim.env() };
     let crawl = Crawl::start(Options::from_json(&options(3)).expect("test options are valid"), env);
     let c = crawl.clone();
