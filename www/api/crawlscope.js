@@ -12,11 +12,6 @@ import {
 /** Pages per part when a report crosses from wasm (about 150 KB of JSON). */
 const REPORT_PART = 250;
 
-/**
- * A live crawl's Report, read in parts: everything but the pages, then the pages 250 at a
- * time, so wasm memory (which never shrinks) holds one part's text at a time, not the whole report's.
- * Synchronous, so no event can land between the parts.
- */
 /** `events(from, max)`'s limit for the engine: none when `max` is absent, else a whole number ≥ 0. */
 function eventLimit(max) {
   if (max == null || max === Infinity) return undefined;
@@ -25,6 +20,11 @@ function eventLimit(max) {
   return Math.min(n, 0xffffffff);
 }
 
+/**
+ * A live crawl's Report, read in parts: everything but the pages, then the pages 250 at a
+ * time, so wasm memory (which never shrinks) holds one part's text at a time, not the whole report's.
+ * Synchronous, so no event can land between the parts.
+ */
 function readReport(handle) {
   const report = JSON.parse(handle.reportHeadJson());
   const count = handle.reportPageCount();

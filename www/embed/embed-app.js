@@ -65,6 +65,7 @@ export async function run(config, ui) {
   applyView(config.view ?? 'both');
   const picture = new Picture();
   const controls = new Controls(api, () => picture.update());
+  controls.taskNames = () => picture.model.names;
   window.crawlscopePage = { picture, controls };
   let steps = 0;
   controls.onStep = (events) => {

@@ -278,6 +278,7 @@ async function main() {
   lints = new LintsPanel(api, controls, { onBadges: (badges) => picture.setLintBadges(badges) });
   lints.refresh();
   controls.onStep = (events) => picture.highlight(events);
+  controls.taskNames = () => picture.model.names;
   if (picture.wakes) picture.wakes.onGoToStep = (n) => controls.goToStep(n); // a wake's "step N
   // For devtools and tests: the page's picture (the API itself is window.crawlscope).
   window.crawlscopePage = { picture, table };

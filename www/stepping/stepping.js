@@ -88,9 +88,13 @@ export class Controls {
   /**
    * Task names of the current view. They are fixed once the tasks are
    * spawned (at the start), so they are folded from the log once per view,
-   * not at every step: that fold grows with the log.
+   * not at every step: that fold grows with the log. Where the page folds
+   * the log into a model anyway, `taskNames` (a function it sets) gives them.
    */
   names() {
+    // The page's picture has folded them from the same log already: no second fold.
+    const folded = this.taskNames?.();
+    if (folded?.size) return folded;
     const view = this.view;
     if (this.namesCache?.view !== view || this.namesCache.names.size === 0) {
       this.namesCache = { view, names: namesOf(view?.tasks() ?? []) };
