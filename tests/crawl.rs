@@ -186,6 +186,29 @@ fn every_put_has_a_task_done_and_every_task_ends() {
 }
 
 #[test]
+fn the_log_read_in_slices_is_the_whole_log() {
+    // A reader far behind (the page after a busy second) catches up a slice at a time.
+    let mut sim = Sim::new(small());
+    let (crawl, _) = sim.crawl(&options(3));
+    let whole = serde_json::to_string(&crawl.events_since(0)).expect("events serialise");
+    let mut sliced = Vec::new();
+    let mut from = 0;
+    loop {
+        let slice = crawl.events_range(from, 7);
+        assert!(slice.len() <= 7, "never more than asked for");
+        if slice.is_empty() {
+            break;
+        }
+        from += slice.len();
+        sliced.extend(slice);
+    }
+    assert_eq!(from, crawl.event_count());
+    assert_eq!(serde_json::to_string(&sliced).expect("events serialise"), whole);
+    assert!(crawl.events_range(crawl.event_count() + 5, 7).is_empty(), "past the end: nothing");
+    assert!(crawl.events_range(0, 0).is_empty());
+}
+
+#[test]
 fn report_is_a_fold_of_the_event_log() {
     let mut sim = Sim::new(small());
     let (crawl, report) = sim.crawl(&options(3));
