@@ -3,7 +3,7 @@
 // a row of the node's detail), a replay of the log shows the same fields, and
 // a bad selector is blamed on the field under the Options form.
 const { test, expect } = require('@playwright/test');
-const { variant, download, openPlaygroundForEachTest } = require('./helpers');
+const { variant, download, parseCsv, openPlaygroundForEachTest } = require('./helpers');
 
 openPlaygroundForEachTest();
 
@@ -16,24 +16,6 @@ async function fieldTable(page) {
   const cells = await page.locator('#results tbody tr').evaluateAll((trs) =>
     Object.fromEntries(trs.map((tr) => [tr.dataset.url, [...tr.querySelectorAll('td.c-field')].map((td) => td.textContent)])));
   return { heads, cells };
-}
-
-/** A small RFC 4180 reader (quoted cells may hold commas and line feeds). */
-function parseCsv(text) {
-  const out = [[]];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 1; } else if (c === '"') quoted = false; else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { out.at(-1).push(field); field = ''; }
-    else if (c === '\n') { out.at(-1).push(field); field = ''; out.push([]); }
-    else if (c !== '\r') field += c;
-  }
-  if (field || out.at(-1).length) out.at(-1).push(field); else out.pop();
-  return out;
 }
 
 async function crawlWithExtract(page, root) {

@@ -70,6 +70,25 @@ function openPlaygroundForEachTest() {
   });
 }
 
+/** A small RFC 4180 reader (quoted cells may hold commas and line feeds): enough to check CSV downloads. */
+function parseCsv(text) {
+  const out = [[]];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 1; } else if (c === '"') quoted = false; else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { out.at(-1).push(field); field = ''; }
+    else if (c === '\n') { out.at(-1).push(field); field = ''; out.push([]); }
+    else if (c !== '\r') field += c;
+  }
+  if (field || out.at(-1).length) out.at(-1).push(field); else out.pop();
+  return out;
+}
+
 module.exports = {
-  PLAYGROUND_URL, SITE_URL, variant, expectedPages, siteStats, rows, counter, download, openPlaygroundForEachTest,
+  PLAYGROUND_URL, SITE_URL, variant, expectedPages, siteStats, rows, counter, download, parseCsv,
+  openPlaygroundForEachTest,
 };

@@ -2,31 +2,13 @@
 // saved report: every crawl option is reachable from the page, a bad one is
 // blamed on its field, and a report leaves and re-enters the page intact.
 const { test, expect } = require('@playwright/test');
-const { SITE_URL, variant, siteStats, rows, counter, download, openPlaygroundForEachTest } = require('./helpers');
+const { SITE_URL, variant, siteStats, rows, counter, download, parseCsv, openPlaygroundForEachTest } = require('./helpers');
 
 openPlaygroundForEachTest();
 
 const done = (page) => expect(page.locator('#crawl-state')).toHaveText('done', { timeout: 30_000 });
 const skipCount = async (page, reason) =>
   Number(await page.locator(`#skips [data-reason="${reason}"] strong`).textContent());
-
-/** A small RFC 4180 reader: enough to check that quoting round-trips. */
-function parseCsv(text) {
-  const out = [[]];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 1; } else if (c === '"') quoted = false; else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { out.at(-1).push(field); field = ''; }
-    else if (c === '\n') { out.at(-1).push(field); field = ''; out.push([]); }
-    else if (c !== '\r') field += c;
-  }
-  if (field || out.at(-1).length) out.at(-1).push(field); else out.pop();
-  return out;
-}
 
 test('options_from_the_form_reach_the_crawl', async ({ page }) => {
   await page.locator('#root').fill(variant('pages=30;latency=0'));
