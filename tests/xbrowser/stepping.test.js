@@ -23,11 +23,26 @@ describe('stepping', () => {
     await until(() => js(d, 'return window.crawlscope.report().counters.done'), (n) => n >= 2, 'pages done');
     await click(d, 'pause');
     await state(d, 'paused');
-    // Fetches already in flight complete in the browser; nothing new starts.
+    // The engine starts no fetch once paused (its own log says so)...
+    const fetchesAfterPause = () => js(d, `const events = window.crawlscope.events();
+      const paused = events.findLastIndex((e) => e.type === 'paused');
+      return paused < 0 ? -1 : events.slice(paused).filter((e) => e.type === 'fetchStart').length;`);
+    assert.equal(await fetchesAfterPause(), 0);
+    // ...and the site sees nothing new. Fetches started before the pause complete in the browser, and
+    // one may still be on its way to the site (WebKit's network process can hold it a moment): the
+    // count is taken once it has stood still for 300 ms.
     await until(async () => (await siteStats()).inFlight, (n) => n === 0, 'requests in flight at the site', 3_000);
-    const served = (await siteStats()).served;
+    let served = (await siteStats()).served;
+    await until(async () => {
+      await sleep(300);
+      const now = (await siteStats()).served;
+      const still = now === served;
+      served = now;
+      return still;
+    }, (still) => still, 'the site\'s served count standing still', 5_000);
     await sleep(1_000);
     assert.equal((await siteStats()).served, served);
+    assert.equal(await fetchesAfterPause(), 0);
     await until(() => js(d, 'return window.crawlscope.ready().length'), (n) => n > 0, 'ready tasks');
 
     const before = await js(d, 'return window.crawlscope.current.eventCount');
