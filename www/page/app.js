@@ -157,7 +157,7 @@ function watch(view) {
 /** A crawl, replay or saved report became current (from the form, a loaded file or the console). */
 function follow(view) {
   table.clear();
-  picture.follow(view);
+  picture.follow(view, { draw: view.kind !== 'crawl' }); // a crawl is drawn by watch's first frame
   controls.refresh();
   if (view.kind === 'crawl') watch(view);
 }
@@ -180,8 +180,9 @@ async function startFromForm(api) {
       }
     }
     api.start(options);
-    // The picture is what a crawl is for: bring it into view (a no-op where it already is).
-    $('picture').scrollIntoView({ block: 'nearest' });
+    // The picture is what a crawl is for: bring it into view (a no-op where it already is), in the
+    // next frame, where the layout it needs is done anyway, rather than forcing one in this click.
+    requestAnimationFrame(() => $('picture').scrollIntoView({ block: 'nearest' }));
   } catch (e) {
     showError(e); // next to the field the engine names, never the banner: a typo is not a crash
   }

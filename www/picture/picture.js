@@ -115,14 +115,18 @@ export class Picture {
     for (const listener of this.listeners) listener(model);
   }
 
-  /** A new current view: start a fresh model (and devtools timeline for a live crawl). */
-  follow(view) {
+  /**
+   * A new current view: start a fresh model (and devtools timeline for a live crawl). It is drawn at
+   * once unless `draw` is false: a live crawl's first frame draws it, so the click that started the
+   * crawl is not also the task that lays out and paints every canvas.
+   */
+  follow(view, { draw = true } = {}) {
     this.view = view;
     this.setModel(view.kind === 'report' ? CrawlModel.fromReport(view.report()) : new CrawlModel());
     this.devtools = view.kind === 'crawl' ? new Devtools(view.originMs, this.logging()) : null;
     this.summary.reset();
     this.hideDetail();
-    this.update();
+    if (draw) this.update();
   }
 
   /**
