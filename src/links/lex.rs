@@ -46,7 +46,7 @@ mod tag;
 
 pub(super) use tag::Tag;
 
-use memchr::{memchr, memmem};
+use memchr::memchr;
 use raw::Script;
 use tag::{Found, Lexed};
 
@@ -196,7 +196,7 @@ impl Lexer {
                     Some(gt) => (self.pos + gt + 1, Mode::Data),
                     None => (bytes.len(), Mode::Bogus),
                 },
-                Mode::Cdata => match memmem::find(&bytes[self.pos..], b"]]>") {
+                Mode::Cdata => match find(&bytes[self.pos..], b"]]>") {
                     Some(at) => (self.pos + at + 3, Mode::Data),
                     None => (tail_start(&self.buf, self.pos, 2), Mode::Cdata),
                 },
@@ -281,7 +281,7 @@ fn comment_start(bytes: &[u8], from: usize) -> Open {
 /// `--!>` (a `--` followed by anything else, `<!--` included, leaves it open).
 fn until_comment_end(bytes: &[u8], from: usize) -> (usize, Mode) {
     let mut at = from;
-    while let Some(found) = memmem::find(&bytes[at..], b"--") {
+    while let Some(found) = find(&bytes[at..], b"--") {
         let dashes = at + found;
         match (bytes.get(dashes + 2), bytes.get(dashes + 3)) {
             (Some(b'>'), _) => return (dashes + 3, Mode::Data),
@@ -293,6 +293,22 @@ fn until_comment_end(bytes: &[u8], from: usize) -> (usize, Mode) {
     // A last `-` could begin the end.
     let keep = usize::from(bytes.last() == Some(&b'-'));
     (bytes.len() - keep, Mode::Comment)
+}
+
+/// Where `pattern` first occurs in `bytes`: `memchr` to its first byte.
+/// (Patterns here are 2 or 3 bytes; `memchr::memmem` would add its
+/// substring searchers to the wasm for no gain.)
+fn find(bytes: &[u8], pattern: &[u8]) -> Option<usize> {
+    let (&first, _) = pattern.split_first()?;
+    let mut at = 0;
+    while let Some(found) = memchr(first, bytes.get(at..)?) {
+        let candidate = at + found;
+        if bytes.get(candidate..)?.starts_with(pattern) {
+            return Some(candidate);
+        }
+        at = candidate + 1;
+    }
+    None
 }
 
 /// Where to resume a search for a pattern of `keep + 1` bytes that found

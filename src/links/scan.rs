@@ -45,20 +45,23 @@ pub struct LinkScanner {
     lexer: Lexer,
     /// What the tags so far mean.
     state: State,
-    /// Nothing fed yet: a byte order mark here is dropped (and only here).
-    at_start: bool,
+    /// Something was fed: a byte order mark is dropped only before that.
+    started: bool,
 }
 
 impl LinkScanner {
     pub fn new() -> Self {
-        LinkScanner { at_start: true, ..LinkScanner::default() }
+        LinkScanner::default()
     }
 
     /// Scan the next piece of the document. `false` once the page needs the
     /// tree: feeding more is wasted work.
     pub fn feed(&mut self, mut chunk: &str) -> bool {
-        if self.at_start && !chunk.is_empty() {
-            self.at_start = false;
+        if self.state.needs_tree {
+            return false; // (and the chunk is not kept)
+        }
+        if !self.started && !chunk.is_empty() {
+            self.started = true;
             chunk = chunk.strip_prefix('\u{FEFF}').unwrap_or(chunk);
         }
         self.lexer.push(chunk);

@@ -126,9 +126,11 @@ pub(super) fn script(bytes: &[u8], from: usize, mut state: Script) -> (usize, Mo
 
 /// A step of the script data states.
 enum Step {
+    /// Go on at this offset, in this state.
     Go(usize, Script),
     /// The `</script` at the offset ends the script.
     EndTag,
+    /// The input ends before the bytes at the offset tell: wait for more.
     More,
 }
 

@@ -34,6 +34,7 @@ pub(super) struct Found {
     pub(super) name_end: usize,
     /// Just past the `>`.
     pub(super) end: usize,
+    /// `/>` closed it.
     pub(super) self_closing: bool,
 }
 
@@ -112,6 +113,7 @@ enum Step {
 
 /// The attribute states, over the input from just past a tag's name.
 struct Attrs<'b> {
+    /// The whole input (offsets are into it, so a tag's are the lexer's).
     bytes: &'b [u8],
     /// The next byte to read.
     i: usize,
