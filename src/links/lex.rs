@@ -108,6 +108,8 @@ pub(super) struct Lexer {
     /// then the latest chunk.
     buf: String,
     /// Where lexing resumes in `buf` (everything before it is done with).
+    /// Never past its end: every state returns an offset it has looked at,
+    /// or just past one, or the end.
     pos: usize,
     /// The state to resume in.
     mode: Mode,
