@@ -9,8 +9,8 @@
 //!
 //! Two steps. First the page is read into a [`Found`]: its first
 //! `<base href>`, whether a robots meta tag says nofollow, and its link
-//! elements in document order. [`LinkScanner`] does that on html5ever's
-//! tokenizer alone, with the tree builder's few rules that change which tags
+//! elements in document order. [`LinkScanner`] does that with its own lexer
+//! (`lex.rs`) and the tree builder's few rules that change which tags
 //! count (`scan.rs`); a page it cannot answer for without the tree is read by
 //! [`LinkParser`], scraper's full tree (`tree.rs`), which is also the oracle
 //! the scanner is tested against (`tests.rs`). Then [`LinkCollector`]
@@ -18,6 +18,7 @@
 //! the document in chunks, so a huge page is read a slice at a time with the
 //! browser's event loop running in between.
 
+mod lex;
 mod read;
 mod scan;
 #[cfg(test)]

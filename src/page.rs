@@ -94,7 +94,7 @@ fn is_markup(content_type: Option<&str>) -> bool {
 }
 
 /// Read a page for links a chunk at a time, so a huge page cannot block the
-/// browser's thread: with the tokenizer alone, or — for the rare page that
+/// browser's thread: with the scanner's lexer alone, or — for the rare page that
 /// needs it (`links::scan`) — from the start again with the full tree.
 async fn read_links(shared: &Shared, text: &str) -> links::Found {
     let mut scanner = LinkScanner::new();

@@ -1,59 +1,24 @@
-//! One tokenizer for both readers. html5ever's `Tokenizer<Sink>` is
-//! generic, and its state machine is most of the parser's code: a second
-//! sink type would put a second copy of it in the wasm. So the scanner's
-//! rules and scraper's tree builder are two arms of one sink, [`Reader`],
-//! and [`Reading`] drives the one `Tokenizer<Reader>` a chunk at a time.
+//! html5ever's tokenizer and tree builder, fed a chunk at a time: scraper's
+//! tree for the pages the scanner leaves to it (`tree.rs`). The scanner
+//! does not go through it: it has its own lexer (`lex.rs`). The tokenizer's
+//! sink is scraper's own tree builder type, the one `Html::parse_document`
+//! (`extract.rs`) runs on, so the wasm carries html5ever's state machine once.
 
-use super::scan::State;
-use html5ever::interface::TreeSink;
 use html5ever::tendril::StrTendril;
-use html5ever::tokenizer::{BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts};
+use html5ever::tokenizer::{BufferQueue, Tokenizer, TokenizerOpts};
 use html5ever::tree_builder::TreeBuilder;
 use html5ever::TokenizerResult;
 use scraper::HtmlTreeSink;
-use std::cell::RefCell;
 
-/// A node of scraper's tree: the one handle type the shared sink deals in.
-pub(super) type Handle = <HtmlTreeSink as TreeSink>::Handle;
+/// A node of scraper's tree.
+type Handle = <HtmlTreeSink as html5ever::interface::TreeSink>::Handle;
 
-/// Where the tokens go.
-pub(super) enum Reader {
-    /// The scanner's rules (`scan.rs`). (`TokenSink` takes `&self`; the
-    /// tokenizer never re-enters it, so one `RefCell` borrow per token is
-    /// never contended.)
-    Scan(RefCell<State>),
-    /// html5ever's tree builder into scraper's document (`tree.rs`).
-    Tree(TreeBuilder<Handle, HtmlTreeSink>),
-}
-
-impl TokenSink for Reader {
-    type Handle = Handle;
-
-    fn process_token(&self, token: Token, line_number: u64) -> TokenSinkResult<Handle> {
-        match self {
-            Reader::Scan(state) => state.borrow_mut().token(token),
-            Reader::Tree(builder) => builder.process_token(token, line_number),
-        }
-    }
-
-    fn end(&self) {
-        if let Reader::Tree(builder) = self {
-            builder.end();
-        }
-    }
-
-    /// `<![CDATA[` is a section only in foreign content (else a bogus comment).
-    fn adjusted_current_node_present_but_not_in_html_namespace(&self) -> bool {
-        match self {
-            Reader::Scan(state) => state.borrow().in_foreign_content(),
-            Reader::Tree(builder) => builder.adjusted_current_node_present_but_not_in_html_namespace(),
-        }
-    }
-}
+/// html5ever's tree builder into scraper's document.
+pub(super) type Builder = TreeBuilder<Handle, HtmlTreeSink>;
 
 /// The tokenizer, fed a chunk at a time.
 pub(super) struct Reading {
-    pub(super) tokenizer: Tokenizer<Reader>,
+    tokenizer: Tokenizer<Builder>,
     /// Input not yet consumed (a tag can straddle two chunks).
     input: BufferQueue,
     /// Nothing fed yet: a byte order mark here is dropped (and only here;
@@ -62,9 +27,9 @@ pub(super) struct Reading {
 }
 
 impl Reading {
-    pub(super) fn new(reader: Reader) -> Reading {
+    pub(super) fn new(builder: Builder) -> Reading {
         let opts = TokenizerOpts { discard_bom: false, ..TokenizerOpts::default() };
-        Reading { tokenizer: Tokenizer::new(reader, opts), input: BufferQueue::default(), at_start: true }
+        Reading { tokenizer: Tokenizer::new(builder, opts), input: BufferQueue::default(), at_start: true }
     }
 
     pub(super) fn feed(&mut self, mut chunk: &str) {
@@ -83,7 +48,7 @@ impl Reading {
     }
 
     /// The end of the document.
-    pub(super) fn end(self) -> Reader {
+    pub(super) fn end(self) -> Builder {
         self.tokenizer.end();
         self.tokenizer.sink
     }

@@ -1,14 +1,15 @@
-//! Links without a tree: html5ever's tokenizer (the one scraper's parser
-//! runs on) with the few tree-builder rules that decide which tags become
-//! elements a crawl looks at. No DOM is built: a page costs its tokens.
+//! Links without a tree: the scanner's own lexer (`lex.rs`) with the few
+//! tree-builder rules that decide which tags become elements a crawl looks
+//! at. No DOM is built: a page costs its tags.
 //!
 //! What the tree builder would do, and this module redoes:
 //!
 //! * **Raw text.** `script`, `style`, `xmp`, `iframe`, `noembed`,
-//!   `noframes`, `title`, `textarea` and `plaintext` switch the tokenizer to
-//!   a raw-text state (the sink answers [`TokenSinkResult::RawData`]), so
-//!   `<a href>` in a script string is text. `noscript` stays markup: the
-//!   document is parsed with scripting off, as `DOMParser` does.
+//!   `noframes`, `title`, `textarea` and `plaintext` switch the lexer to a
+//!   raw-text state (the scanner answers each start tag with the [`Text`]
+//!   that follows it), so `<a href>` in a script string is text. `noscript`
+//!   stays markup: the document is parsed with scripting off, as
+//!   `DOMParser` does.
 //! * **`<template>`.** Its content is inert: links inside any element named
 //!   `template` (an SVG one too, as the tree extractor's ancestor check
 //!   sees it) are not links. `<base>` and `<meta>` inside still count, as
@@ -25,7 +26,7 @@
 //!   the caller resolves links against them once the page is read.
 //!
 //! What it does *not* redo, because it would need the whole tree builder,
-//! is marked instead ([`Scan::needs_tree`]): the caller then parses the page
+//! is marked instead (`State::needs_tree`): the caller then parses the page
 //! with the tree (`tree.rs`). That happens on a `<frameset>`, an end tag
 //! that would close HTML elements this model does not track from inside
 //! foreign content, and anything around an open `<a>` that could make the
@@ -34,53 +35,56 @@
 //! pages rarely do either; the property tests in `tests.rs` check that every
 //! answer given without the tree is the tree's answer.
 
-use super::read::{Handle, Reader, Reading};
+use super::lex::{Lexer, Tag, Text};
 use super::{Found, LinkElement, LinkKind};
-use html5ever::tendril::StrTendril;
-use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{Tag, TagKind, Token, TokenSinkResult};
-use html5ever::{ns, LocalName};
-use std::cell::RefCell;
-
-/// What a sink answers the tokenizer.
-type Answer = TokenSinkResult<Handle>;
 
 /// A document being scanned for links, fed a chunk at a time.
+#[derive(Default)]
 pub struct LinkScanner {
-    reading: Reading,
-}
-
-impl Default for LinkScanner {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// The page's tags, lexed as the chunks come.
+    lexer: Lexer,
+    /// What the tags so far mean.
+    state: State,
+    /// Something was fed: a byte order mark is dropped only before that.
+    started: bool,
 }
 
 impl LinkScanner {
     pub fn new() -> Self {
-        LinkScanner { reading: Reading::new(Reader::Scan(RefCell::new(State::default()))) }
+        LinkScanner::default()
     }
 
     /// Scan the next piece of the document. `false` once the page needs the
     /// tree: feeding more is wasted work.
-    pub fn feed(&mut self, chunk: &str) -> bool {
-        self.reading.feed(chunk);
-        match &self.reading.tokenizer.sink {
-            Reader::Scan(state) => !state.borrow().needs_tree,
-            Reader::Tree(_) => false,
+    pub fn feed(&mut self, mut chunk: &str) -> bool {
+        if self.state.needs_tree {
+            return false; // (and the chunk is not kept)
         }
+        if !self.started && !chunk.is_empty() {
+            self.started = true;
+            chunk = chunk.strip_prefix('\u{FEFF}').unwrap_or(chunk);
+        }
+        self.lexer.push(chunk);
+        while !self.state.needs_tree {
+            let Some(tag) = self.lexer.next(self.state.in_foreign_content()) else { break };
+            let text = self.state.tag(tag);
+            self.lexer.enter(text);
+        }
+        !self.state.needs_tree
+    }
+
+    /// Bytes of input held back for the next chunk.
+    #[cfg(test)]
+    pub(super) fn kept(&self) -> usize {
+        self.lexer.kept()
     }
 
     /// The end of the document: what was found, or `None` when the page
-    /// needs the tree after all.
+    /// needs the tree after all. (Whatever the input ends inside — a tag,
+    /// a comment, raw text — holds no more tags: the tokenizer drops an
+    /// unfinished tag at the end of the file.)
     pub fn finish(self) -> Option<Found> {
-        match self.reading.end() {
-            Reader::Scan(state) => {
-                let state = state.into_inner();
-                (!state.needs_tree).then_some(state.found)
-            }
-            Reader::Tree(_) => None,
-        }
+        (!self.state.needs_tree).then_some(self.state.found)
     }
 }
 
@@ -96,12 +100,12 @@ enum Ns {
 struct Frame {
     ns: Ns,
     /// As the tokenizer gives it: lower case.
-    name: LocalName,
+    name: String,
 }
 
 impl Frame {
     fn is(&self, ns: Ns, names: &[&str]) -> bool {
-        self.ns == ns && names.contains(&&*self.name)
+        self.ns == ns && names.contains(&self.name.as_str())
     }
 
     /// Where HTML start tags are HTML again (SVG `foreignObject`, `desc`, `title`).
@@ -125,9 +129,9 @@ pub(super) struct State {
     /// An HTML `<a>` is open (on the formatting list and the stack).
     a_open: bool,
     /// Phrasing elements opened inside that `<a>`, innermost last.
-    after_a: Vec<LocalName>,
+    after_a: Vec<String>,
     /// The end tag that closes the raw-text element just started.
-    raw_end: Option<LocalName>,
+    raw_end: Option<&'static str>,
     /// The page needs the tree builder: stop and let the caller parse it.
     needs_tree: bool,
     found: Found,
@@ -199,48 +203,54 @@ const SAFE_IN_A: [&str; 53] = [
     "strong", "style", "sub", "sup", "svg", "textarea", "time", "title", "track", "tt", "u", "var",
 ];
 
-fn raw_kind(name: &str) -> Option<RawKind> {
-    match name {
-        "script" => Some(RawKind::ScriptData),
-        "style" | "xmp" | "iframe" | "noembed" | "noframes" => Some(RawKind::Rawtext),
-        "title" | "textarea" => Some(RawKind::Rcdata),
-        _ => None,
-    }
+/// The raw text that follows an HTML start tag of this name, if any.
+fn raw_text(name: &str) -> Option<Text> {
+    Some(match name {
+        "script" => Text::Script,
+        "style" => Text::Raw("style"),
+        "xmp" => Text::Raw("xmp"),
+        "iframe" => Text::Raw("iframe"),
+        "noembed" => Text::Raw("noembed"),
+        "noframes" => Text::Raw("noframes"),
+        "title" => Text::Raw("title"),
+        "textarea" => Text::Raw("textarea"),
+        _ => return None,
+    })
 }
 
-/// A no-namespace attribute of a tag, as `el.attr(name)` reads it.
-fn attr<'t>(tag: &'t Tag, name: &str) -> Option<&'t StrTendril> {
-    tag.attrs.iter().find(|a| a.name.ns == ns!() && &*a.name.local == name).map(|a| &a.value)
+/// The element a raw-text state ends at.
+fn raw_end(text: Text) -> &'static str {
+    match text {
+        Text::Raw(name) => name,
+        _ => "script",
+    }
 }
 
 impl State {
-    /// One token: only tags matter.
-    pub(super) fn token(&mut self, token: Token) -> Answer {
-        let Token::TagToken(tag) = token else { return TokenSinkResult::Continue };
+    /// One tag; the answer is the text that follows it.
+    fn tag(&mut self, tag: Tag) -> Text {
         if self.needs_tree {
-            return TokenSinkResult::Continue;
+            return Text::Markup;
         }
         if let Some(end) = self.raw_end.take() {
-            if tag.kind == TagKind::EndTag && tag.name == end {
-                return TokenSinkResult::Continue; // the raw-text element closes
+            if tag.end && tag.name == end {
+                return Text::Markup; // the raw-text element closes
             }
         }
-        match tag.kind {
-            TagKind::StartTag => self.start(tag),
-            TagKind::EndTag => {
-                self.end(&tag);
-                TokenSinkResult::Continue
-            }
+        if tag.end {
+            self.end(&tag.name);
+            return Text::Markup;
         }
+        self.start(tag)
     }
 
     /// Is the current node an SVG or MathML element?
-    pub(super) fn in_foreign_content(&self) -> bool {
+    fn in_foreign_content(&self) -> bool {
         self.stack.last().is_some_and(|f| f.ns != Ns::Html)
     }
 
     fn push(&mut self, frame: Frame) {
-        self.templates += usize::from(&*frame.name == "template");
+        self.templates += usize::from(frame.name == "template");
         self.foreign += usize::from(frame.ns != Ns::Html);
         self.stack.push(frame);
     }
@@ -249,15 +259,15 @@ impl State {
     fn truncate(&mut self, len: usize) {
         while self.stack.len() > len {
             if let Some(frame) = self.stack.pop() {
-                self.templates -= usize::from(&*frame.name == "template");
+                self.templates -= usize::from(frame.name == "template");
                 self.foreign -= usize::from(frame.ns != Ns::Html);
             }
         }
     }
 
-    fn fall_back(&mut self) -> Answer {
+    fn fall_back(&mut self) -> Text {
         self.needs_tree = true;
-        TokenSinkResult::Continue
+        Text::Markup
     }
 
     /// Does the tree builder take this start tag by the foreign-content rules?
@@ -272,12 +282,12 @@ impl State {
         }
     }
 
-    fn start(&mut self, tag: Tag) -> Answer {
+    fn start(&mut self, tag: Tag) -> Text {
         if !self.foreign_start_rules(&tag.name) {
             return self.html_start(tag);
         }
         let breakout = BREAKOUT.contains(&&*tag.name)
-            || (&*tag.name == "font" && ["color", "face", "size"].iter().any(|a| attr(&tag, a).is_some()));
+            || (tag.name == "font" && ["color", "face", "size"].iter().any(|a| tag.attr(a).is_some()));
         if breakout {
             // Pop to HTML (or an integration point) and take it as HTML.
             while self
@@ -292,29 +302,29 @@ impl State {
         let ns = self.stack.last().map_or(Ns::Html, |f| f.ns);
         self.record(&tag, true);
         if !tag.self_closing {
-            self.push(Frame { ns, name: tag.name });
+            self.push(Frame { ns, name: tag.name.into_owned() });
         }
-        TokenSinkResult::Continue
+        Text::Markup
     }
 
-    fn html_start(&mut self, tag: Tag) -> Answer {
+    fn html_start(&mut self, tag: Tag) -> Text {
         let name = &*tag.name;
         if self.a_open && (self.foreign > 0 || !SAFE_IN_A.contains(&name)) {
             return self.fall_back(); // the open <a> could be popped and cloned
         }
         match name {
             "frameset" => return self.fall_back(),
-            "frame" => return TokenSinkResult::Continue, // ignored outside a frameset
+            "frame" => return Text::Markup, // ignored outside a frameset
             "template" => {
-                self.push(Frame { ns: Ns::Html, name: tag.name });
-                return TokenSinkResult::Continue;
+                self.push(Frame { ns: Ns::Html, name: name.to_owned() });
+                return Text::Markup;
             }
             "svg" | "math" => {
                 if !tag.self_closing {
                     let ns = if name == "svg" { Ns::Svg } else { Ns::Math };
-                    self.push(Frame { ns, name: tag.name });
+                    self.push(Frame { ns, name: name.to_owned() });
                 }
-                return TokenSinkResult::Continue;
+                return Text::Markup;
             }
             _ => {}
         }
@@ -325,31 +335,30 @@ impl State {
             self.after_a.clear();
             self.a_open = true;
             if self.foreign > 0 {
-                self.push(Frame { ns: Ns::Html, name: tag.name });
+                self.push(Frame { ns: Ns::Html, name: name.to_owned() });
             }
-            return TokenSinkResult::Continue;
+            return Text::Markup;
         }
         if name == "plaintext" {
-            return TokenSinkResult::Plaintext;
+            return Text::Plaintext;
         }
-        if let Some(kind) = raw_kind(name) {
-            self.raw_end = Some(tag.name);
-            return TokenSinkResult::RawData(kind);
+        if let Some(text) = raw_text(name) {
+            self.raw_end = Some(raw_end(text));
+            return text;
         }
         if VOID.contains(&name) {
-            return TokenSinkResult::Continue;
+            return Text::Markup;
         }
         if self.a_open {
-            self.after_a.push(tag.name.clone());
+            self.after_a.push(name.to_owned());
         }
         if self.foreign > 0 {
-            self.push(Frame { ns: Ns::Html, name: tag.name });
+            self.push(Frame { ns: Ns::Html, name: name.to_owned() });
         }
-        TokenSinkResult::Continue
+        Text::Markup
     }
 
-    fn end(&mut self, tag: &Tag) {
-        let name = &*tag.name;
+    fn end(&mut self, name: &str) {
         if !self.stack.last().is_some_and(|f| f.ns != Ns::Html) {
             return self.html_end(name);
         }
@@ -371,7 +380,7 @@ impl State {
             if depth + 1 < self.stack.len() && frame.ns == Ns::Html {
                 return self.html_end(name);
             }
-            if (*frame.name).eq_ignore_ascii_case(name) {
+            if frame.name.eq_ignore_ascii_case(name) {
                 return self.truncate(depth);
             }
         }
@@ -397,8 +406,8 @@ impl State {
             Some(top) if top.ns != Ns::Html => self.needs_tree = true,
             _ if self.a_open => self.end_in_a(name),
             // Inside a template, end tags close nothing outside it.
-            Some(top) if &*top.name == "template" => {}
-            Some(top) if &*top.name == name => self.truncate(self.stack.len() - 1),
+            Some(top) if top.name == "template" => {}
+            Some(top) if top.name == name => self.truncate(self.stack.len() - 1),
             Some(_) => self.needs_tree = true,
             // Plain HTML: no element the model tracks, no link changes.
             None => {}
@@ -418,7 +427,7 @@ impl State {
         } else if name == "a" {
             self.a_open = false;
             self.after_a.clear();
-        } else if self.after_a.last().is_some_and(|n| &**n == name) {
+        } else if self.after_a.last().is_some_and(|n| n == name) {
             self.after_a.pop();
         } else if name != "br" {
             // (`</br>` is a <br>.) Anything else may pop the <a>.
@@ -436,13 +445,13 @@ impl State {
             "frame" if foreign => (LinkKind::Frame, "src"),
             "base" => {
                 if self.found.base.is_none() {
-                    self.found.base = attr(tag, "href").map(|h| h.to_string());
+                    self.found.base = tag.attr("href").map(|h| h.into_owned());
                 }
                 return;
             }
             "meta" => {
-                if let (Some(name), Some(content)) = (attr(tag, "name"), attr(tag, "content")) {
-                    self.found.meta_nofollow |= super::robots_nofollow(name, content);
+                if let (Some(name), Some(content)) = (tag.attr("name"), tag.attr("content")) {
+                    self.found.meta_nofollow |= super::robots_nofollow(&name, &content);
                 }
                 return;
             }
@@ -451,9 +460,9 @@ impl State {
         if self.templates > 0 {
             return; // inert template content
         }
-        if let Some(target) = attr(tag, target) {
-            let rel = attr(tag, "rel").map(|r| r.to_string());
-            self.found.elements.push(LinkElement { kind, target: target.to_string(), rel });
+        if let Some(target) = tag.attr(target) {
+            let rel = tag.attr("rel").map(|r| r.into_owned());
+            self.found.elements.push(LinkElement { kind, target: target.into_owned(), rel });
         }
     }
 }

@@ -97,6 +97,8 @@ fn noscript_links_count_and_template_links_do_not() {
     assert_eq!(hrefs(html), vec!["http://h/dir/ns", "http://h/dir/a"]);
 }
 
+mod lexer;
+
 // ---------------------------------------------------------------------------
 // The scanner against the tree. Generated documents (fixed seeds, so a
 // failure reproduces) mix what changes which tags count: nesting, entities,
@@ -130,7 +132,7 @@ impl Rng {
     }
 }
 
-const HREFS: [&str; 16] = [
+const HREFS: [&str; 27] = [
     "a",
     "/b?x=1&amp;y=2",
     " ../c ",
@@ -147,6 +149,18 @@ const HREFS: [&str; 16] = [
     "",
     "//h/net",
     "page",
+    // Character references by the attribute-value rules, and newlines.
+    "&amp",
+    "?a=1&ampx=2",
+    "?a=1&amp=2",
+    "&#x26;b",
+    "&#0;z",
+    "&#128;",
+    "&notit;",
+    "&#x110000;",
+    "a\r\nb",
+    "c\rd\n",
+    "nul\0x",
 ];
 const RELS: [&str; 9] =
     ["", "nofollow", "NoFollow noopener", "canonical", "next", "prev", "alternate", "stylesheet", "Next nofollow"];
@@ -185,6 +199,17 @@ fn link(rng: &mut Rng) -> String {
         4 => format!("<A HREF={href}{rel}>up</A>"),
         5 => format!("<a href={href} href=\"dup\"{rel}>dup"),
         6 => format!("<a{rel} href={href}>"),
+        7 if rng.chance(30) => rng
+            .pick(&[
+                "<a\0 href=nul-name>",
+                "<a h\0ref=nul-attr href=after-nul>",
+                "<A HREF=upper href=lower>",
+                "<a\rhref=cr>",
+                "<a href\r\n=\r\ncrlf>",
+                "<a href=x/><a/href=y>",
+                "<a href=\"q\"href=r>",
+            ])
+            .to_string(),
         _ => format!("<a href={href}{rel}>{}</a>", rng.pick(&TEXT)),
     }
 }
@@ -222,6 +247,30 @@ fn svg(rng: &mut Rng, depth: usize) -> String {
         out += if out.starts_with("<svg") { "</svg>" } else { "</math>" };
     }
     out
+}
+
+/// A script whose escapes (`<!--`, `<script>` inside them) decide which
+/// `</script>` ends it: links after the real end count, the rest are text.
+fn script(rng: &mut Rng) -> String {
+    let link = link(rng);
+    let body = rng.pick(&[
+        "<!--<script>",
+        "<!--<script></script>",
+        "<!--<script>--></script>",
+        "<!--",
+        "<!-- -->",
+        "<!--->",
+        "<!-->",
+        "<!--<scripts>",
+        "<!--</scripts>",
+        "<!--<script\n>-->",
+        "<!--<SCRIPT/></script",
+        "</scrip",
+        "<!-",
+        "--></script-->",
+    ]);
+    let close = rng.pick(&["</script>", "</SCRIPT >", "</script/>", "</script x='>'>", ""]);
+    format!("<script>{body}{link}{close}{}", self::link(rng))
 }
 
 /// A piece of HTML, up to a few levels deep.
@@ -277,11 +326,21 @@ fn fragment(rng: &mut Rng, depth: usize) -> String {
                     "<!-- unterminated",
                     "<![CDATA[ <a href=cd> ]]>",
                     "<?pi <a href=pi>?>",
+                    "<!--> <a href=c1>",
+                    "<!---> <a href=c2>",
+                    "<!-- --!> <a href=c3>",
+                    "<!-- <!-- --> <a href=c4>",
+                    "</ a href=bogus> <a href=c5>",
+                    "</> <a href=c6>",
+                    "<!DocType html <a href=dt>",
+                    "<!-",
+                    "<a href=\"unterminated",
                 ])
                 .to_string(),
             18 => format!("<b><a href={}>{}</b>after", href(rng), rng.pick(&TEXT)),
             19 if rng.chance(15) => "<frameset><frame src=\"f\"></frameset>".to_string(),
             20 if rng.chance(10) => format!("<plaintext>{}", link(rng)),
+            21 if rng.chance(50) => script(rng),
             _ => format!("<noscript>{}</noscript>", link(rng)),
         };
     }
@@ -363,6 +422,13 @@ fn every_trap_of_the_generator_is_exercised() {
         "xlink:href",
         "<noscript>",
         "&amp;",
+        "<!--<script>",
+        "&ampx=",
+        "&#0;",
+        "\r\n",
+        "<a\0",
+        "h\0ref",
+        "<!-->",
     ] {
         assert!(all.contains(trap), "the generator never writes {trap}");
     }

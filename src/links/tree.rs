@@ -9,14 +9,13 @@
 //! markup, so its links count. Links inside `<template>` are inert content,
 //! not part of the document, and are skipped (as `querySelectorAll` does).
 
-use super::read::{Reader, Reading};
+use super::read::Reading;
 use super::{Found, LinkElement, LinkKind};
 use html5ever::interface::TreeSink;
 use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts};
 use scraper::{Html, HtmlTreeSink, Selector};
 
-/// An HTML document being parsed into a tree, fed a chunk at a time (on
-/// the tokenizer the scanner uses: see `read.rs`).
+/// An HTML document being parsed into a tree, fed a chunk at a time (see `read.rs`).
 pub struct LinkParser {
     reading: Reading,
 }
@@ -32,7 +31,7 @@ impl LinkParser {
         // Scripting off: <noscript> is parsed as markup, as DOMParser does.
         let opts = TreeBuilderOpts { scripting_enabled: false, ..TreeBuilderOpts::default() };
         let builder = TreeBuilder::new(HtmlTreeSink::new(Html::new_document()), opts);
-        LinkParser { reading: Reading::new(Reader::Tree(builder)) }
+        LinkParser { reading: Reading::new(builder) }
     }
 
     /// Parse the next piece of the document.
@@ -42,11 +41,7 @@ impl LinkParser {
 
     /// Finish the document.
     pub fn finish(self) -> Html {
-        match self.reading.end() {
-            Reader::Tree(builder) => builder.sink.finish(),
-            // `new` only ever builds the tree arm.
-            Reader::Scan(_) => Html::new_document(),
-        }
+        self.reading.end().sink.finish()
     }
 }
 
