@@ -157,9 +157,16 @@ function watch(view) {
 /** A crawl, replay or saved report became current (from the form, a loaded file or the console). */
 function follow(view) {
   table.clear();
-  picture.follow(view, { draw: view.kind !== 'crawl' }); // a crawl is drawn by watch's first frame
+  if (view.kind === 'crawl') {
+    // A crawl's picture, counters and controls come up in watch's first frame, a few ms later: the
+    // click (or call) that started it then only starts it, and its first polls run at once, instead
+    // of one long task that also folds, draws and lays out the page.
+    picture.follow(view, { draw: false });
+    watch(view);
+    return;
+  }
+  picture.follow(view);
   controls.refresh();
-  if (view.kind === 'crawl') watch(view);
 }
 
 // ------------------------------------------------------------ controls
