@@ -128,3 +128,35 @@ test('fields_of_a_loaded_report_reach_the_table_as_text_only', async ({ page }) 
   await expect(page.locator('#results img')).toHaveCount(0);
   expect(await page.evaluate(() => window.pwned)).toBeUndefined();
 });
+
+test('a_field_column_sorts_the_table_by_click_and_by_keyboard', async ({ page }) => {
+  // A saved report with known values: the order to expect is plain to read.
+  await page.evaluate(() => window.crawlscope.showReport({
+    version: 1,
+    pages: [
+      { url: 'https://example.com/1', outcome: 'done', status: 200, fields: { title: 'banana' } },
+      { url: 'https://example.com/2', outcome: 'done', status: 200, fields: { title: 'apple' } },
+      { url: 'https://example.com/3', outcome: 'done', status: 200 },
+      { url: 'https://example.com/4', outcome: 'done', status: 200, fields: { title: 'cherry' } },
+    ],
+  }));
+  const titles = async () => (await fieldTable(page)).cells;
+  const order = async () => page.locator('#results tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.url.slice(-1)));
+  expect(Object.keys(await titles())).toHaveLength(4);
+  const head = page.locator('#results thead th.c-field', { hasText: 'title' });
+
+  // A click held as a person holds it.
+  await head.hover();
+  await page.mouse.down();
+  await page.waitForTimeout(100);
+  await page.mouse.up();
+  await expect(head).toHaveAttribute('aria-sort', 'ascending');
+  expect(await order()).toEqual(['3', '2', '1', '4']); // no title first, then apple, banana, cherry
+
+  // The keyboard reaches the header and Enter turns the order around.
+  await head.focus();
+  await page.keyboard.press('Enter');
+  await expect(head).toHaveAttribute('aria-sort', 'descending');
+  expect(await order()).toEqual(['4', '1', '2', '3']);
+  await expect(page.locator('#results thead th[data-sort="url"]')).toHaveAttribute('aria-sort', 'none');
+});

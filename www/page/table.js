@@ -61,6 +61,18 @@ const SORTS = {
   outcome: (r) => r.outcome,
 };
 
+/** A field column's sort key: its value as the cell shows it (pages without the field sort first). */
+const FIELD_SORT = 'field:';
+
+/** The sort key of a column: a fixed one, or an `extract` field's (`field:<name>`). */
+function sortKey(key) {
+  if (key.startsWith(FIELD_SORT)) {
+    const name = key.slice(FIELD_SORT.length);
+    return (r) => (r.fields && Object.hasOwn(r.fields, name) ? fieldText(r.fields[name], ' · ') : '');
+  }
+  return lookup(SORTS, key) ?? SORTS.order;
+}
+
 /** Filters on the outcome select: a row's counter category. */
 const OUTCOME_FILTERS = {
   all: () => true,
@@ -181,7 +193,10 @@ function syncFieldColumns(table, names) {
     th.scope = 'col';
     th.className = 'c-field';
     th.textContent = name; // a field's name is the user's text: never HTML
-    th.title = `extract field ${name}`;
+    th.title = `extract field ${name}: click (or Enter) to sort by it`;
+    th.dataset.sort = `${FIELD_SORT}${name}`;
+    th.tabIndex = 0;
+    th.setAttribute('aria-sort', 'none');
     head.append(th);
   }
   return true; // every row shown is rendered again, its cells made to match
@@ -308,12 +323,16 @@ export class ResultsTable {
       const tr = e.target.closest?.('tr');
       if (tr?.dataset.url) this.onOpen?.(tr.dataset.url);
     });
-    for (const th of table.querySelectorAll('th[data-sort]')) {
-      th.addEventListener('click', () => this.sortBy(th.dataset.sort));
-      th.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.sortBy(th.dataset.sort); }
-      });
-    }
+    // On the header row, not on each cell: an `extract` crawl adds sortable columns as it runs.
+    const head = table.querySelector('thead');
+    head?.addEventListener('click', (e) => {
+      const th = e.target.closest?.('th[data-sort]');
+      if (th) this.sortBy(th.dataset.sort);
+    });
+    head?.addEventListener('keydown', (e) => {
+      const th = e.target.closest?.('th[data-sort]');
+      if (th && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); this.sortBy(th.dataset.sort); }
+    });
   }
 
   /** Show a (new) model's rows from scratch. */
@@ -339,10 +358,16 @@ export class ResultsTable {
 
   sortBy(key) {
     this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : 1 };
-    for (const th of this.table.querySelectorAll('th[data-sort]')) {
-      th.setAttribute('aria-sort', th.dataset.sort !== key ? 'none' : this.sort.dir > 0 ? 'ascending' : 'descending');
-    }
+    this.markSort();
     this.rebuild();
+  }
+
+  /** Tell the headers (and a screen reader) which column the rows are sorted by. */
+  markSort() {
+    const { key, dir } = this.sort;
+    for (const th of this.table.querySelectorAll('th[data-sort]')) {
+      th.setAttribute('aria-sort', th.dataset.sort !== key ? 'none' : dir > 0 ? 'ascending' : 'descending');
+    }
   }
 
   passes(row) {
@@ -355,7 +380,7 @@ export class ResultsTable {
   }
 
   compare(a, b) {
-    const key = lookup(SORTS, this.sort.key) ?? SORTS.order;
+    const key = sortKey(this.sort.key);
     const ka = key(a);
     const kb = key(b);
     const c = ka < kb ? -1 : ka > kb ? 1 : a.order - b.order;
@@ -428,7 +453,10 @@ export class ResultsTable {
 
   /** Put the rows in view (and a margin) in the DOM; two spacers stand for the rest. */
   renderWindow(force = false, changed = null) {
-    if (syncFieldColumns(this.table, this.model?.fieldNames ?? [])) force = true;
+    if (syncFieldColumns(this.table, this.model?.fieldNames ?? [])) {
+      force = true;
+      this.markSort(); // the field headers were made again
+    }
     const total = this.shown.length;
     let first = 0;
     let last = total;
