@@ -80,6 +80,26 @@ test('bad fragment settings are named in the embed, which still plays with the r
   await expect(page.locator('#graph')).toBeVisible();
 });
 
+test('extract= gives each page its fields in the embed, and a bad value or selector is named', async ({ page }) => {
+  const extract = encodeURIComponent(JSON.stringify({ title: 'title', h1: 'h1' }));
+  await page.goto(`${server.url}embed.html#site=virtual&pages=5&latency=0&autoplay=1&extract=${extract}`);
+  await expect(page.locator('#crawl-state')).toHaveText('done', { timeout: 30_000 });
+  const report = await page.evaluate(() => window.crawlscope.report());
+  const withFields = report.pages.filter((p) => p.fields);
+  expect(withFields.length).toBeGreaterThan(0);
+  for (const p of withFields) expect(Object.keys(p.fields).sort()).toEqual(['h1', 'title']);
+  await expect(page.locator('#embed-message')).toBeHidden();
+
+  // Not JSON: named before any wasm loads, and the embed still plays without it.
+  await page.goto(`${server.url}embed.html#site=virtual&pages=5&latency=0&extract=title`);
+  await expect(page.locator('#embed-message')).toContainText('extract must be a JSON object of named selectors');
+
+  // JSON, but a selector the engine rejects: the message names the field.
+  const bad = encodeURIComponent(JSON.stringify({ h1: 'h1[[' }));
+  await page.goto(`${server.url}embed.html#site=virtual&pages=5&latency=0&autoplay=1&extract=${bad}`);
+  await expect(page.locator('#embed-message')).toContainText('extract.h1');
+});
+
 test('autoplay caps maxPages and a speed steps the crawl through its polls', async ({ page }) => {
   await page.goto(`${server.url}embed.html#site=virtual&pages=300&latency=0&autoplay=1&speed=max&maxTasks=2`);
   await expect(page.locator('#embed-message')).toContainText('autoplay crawls at most 200 pages');
@@ -163,6 +183,17 @@ test('the full page on a static host defaults to the in-browser site and copies 
   const src = /src="([^"]+)"/.exec(tag)[1].replace(/&amp;/g, '&');
   await page.goto(src);
   await expect(page.locator('#facade-summary')).toContainText('Scene — bulk requests');
+  await expect(page.locator('#embed-message')).toBeHidden();
+
+  // An extract set in Options travels in the copied tag as JSON, and the embed reads it back.
+  await page.goto(`${server.url}index.html`);
+  await page.waitForFunction(() => window.crawlscope !== undefined);
+  await page.locator('#more-options summary').click();
+  await page.locator('#opt-extract').fill('{"title": "title"}');
+  await page.locator('#copy-embed').click();
+  const withExtract = /src="([^"]+)"/.exec(await code.inputValue())[1].replace(/&amp;/g, '&');
+  expect(new URLSearchParams(new URL(withExtract).hash.slice(1)).get('extract')).toBe('{"title":"title"}');
+  await page.goto(withExtract);
   await expect(page.locator('#embed-message')).toBeHidden();
 });
 

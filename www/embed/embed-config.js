@@ -35,6 +35,7 @@ export const KEYS = {
   delayMs: { ...int(0, 60000), crawl: true },
   perHostConcurrency: { ...int(1, 256), crawl: true },
   order: { ...oneOf(['bfs', 'dfs']), crawl: true },
+  extract: { kind: 'json', crawl: true, help: 'named CSS selectors as JSON, e.g. {"title":"title","h1":"h1"}: each page\'s fields show in its node\'s detail' },
   autoplay: { ...oneOf(['0', '1']), help: '1: start as soon as the embed loads' },
   paused: { ...oneOf(['0', '1']), help: '1: start the crawl paused, so step 1 is the first poll of the first task' },
   speed: { ...oneOf(SPEEDS), help: 'step the crawl at this speed (5 polls a second at 1×) instead of running it freely' },
@@ -62,6 +63,15 @@ function checkValue(key, raw, baseUrl) {
     case 'oneOf':
       if (!spec.values.includes(value)) return { error: `${key} must be one of ${spec.values.join(', ')}, got \`${raw}\`` };
       return { value };
+    case 'json': {
+      // The shape only; the engine checks each selector when the crawl starts, naming the field.
+      let parsed;
+      try { parsed = JSON.parse(value); } catch { parsed = undefined; }
+      const named = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+        && Object.values(parsed).every((v) => typeof v === 'string');
+      if (!named) return { error: `${key} must be a JSON object of named selectors such as {"title":"title"}, got \`${raw}\`` };
+      return { value: parsed };
+    }
     case 'url':
     case 'urls': {
       const words = value.split(/\s+/).filter(Boolean);
@@ -114,7 +124,10 @@ export function toFragment(config) {
   for (const key of Object.keys(KEYS)) {
     const value = config[key];
     if (value === undefined || value === null || value === '') continue;
-    params.set(key, Array.isArray(value) ? value.join(' ') : String(value));
+    let text = String(value);
+    if (Array.isArray(value)) text = value.join(' ');
+    else if (typeof value === 'object') text = JSON.stringify(value);
+    params.set(key, text);
   }
   return params.toString();
 }
