@@ -65,6 +65,7 @@ pub fn start_crawl(
 ) -> Result<CrawlHandle, JsValue> {
     let options = Options::from_json(options_json).map_err(|e| js_error(&e.to_string(), Some(&e.option)))?;
     let mut env = super::browser_env();
+    env.spawner = std::rc::Rc::new(super::WebSpawner { first_poll_in_own_task: paused != Some(true) });
     if let (Some(endpoint), Some(token)) = (proxy, proxy_token) {
         env.proxy = Some(std::rc::Rc::new(super::fetch::ProxyFetcher { endpoint, token }));
     }
