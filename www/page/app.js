@@ -312,14 +312,14 @@ async function main() {
   controls.refresh();
   await controls.openFromHash();
   window.dispatchEvent(new CustomEvent('crawlscope-ready', { detail: api }));
-  whenIdle(() => warmEngine(api));
+  setTimeout(() => warmEngine(api), 0); // right after loading, before a reader can press Crawl
 }
 
 /**
  * The browser compiles the engine's wasm a function at a time, on its first call: a page's first
  * crawl paid about 12 ms of it inside the click that started it. Starting a crawl that never runs
- * (paused, stopped at once: no fetch, nothing on screen) while the page is idle compiles that path
- * beforehand. Nothing depends on it: a failure here is only a cold first click.
+ * (paused, stopped at once: no fetch, nothing on screen) as the page finishes loading compiles that
+ * path beforehand. Nothing depends on it: a failure here is only a cold first click.
  */
 function warmEngine(api) {
   try {
@@ -327,11 +327,6 @@ function warmEngine(api) {
   } catch (e) {
     console.debug('crawlscope: engine warm-up skipped:', e);
   }
-}
-
-function whenIdle(fn) {
-  if ('requestIdleCallback' in window) requestIdleCallback(fn, { timeout: 2000 });
-  else setTimeout(fn, 500);
 }
 
 main().catch((e) => showBanner(`crawlscope failed to load: ${e.message ?? e}`));
