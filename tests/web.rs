@@ -9,6 +9,7 @@ use crawlscope::web::{browser_env, clock::WebClock, fetch::WebFetcher};
 use crawlscope::{Crawl, Options};
 use futures::future::{select, Either};
 use serde_json::Value;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -288,4 +289,37 @@ async fn one_shared_timer_wakes_every_sleep_and_never_early() {
     let mut woken = woken.borrow().clone();
     woken.sort_unstable();
     assert_eq!(woken, [0, 10, 10, 25, 40]);
+}
+
+/// How many `pollStart` events a crawl started from the page has recorded.
+fn polls(handle: &crawlscope::web::api::CrawlHandle) -> usize {
+    let events: Vec<Value> = serde_json::from_str(&handle.events_json(0, None)).expect("events are JSON");
+    events.iter().filter(|e| e["type"] == "pollStart").count()
+}
+
+/// A crawl started from the page (a click's handler) polls none of its
+/// tasks inside the task that started it: `spawn_local` alone would poll
+/// every worker in that task's microtasks, lengthening the click. Each
+/// first poll waits for a task of its own. A crawl started paused fills its
+/// ready list at once: a learner's step 1 is there before anything else.
+#[wasm_bindgen_test]
+async fn a_page_crawl_polls_nothing_in_the_task_that_started_it() {
+    use crawlscope::web::api::start_crawl;
+    let options = format!(r#"{{"roots":["{}"],"maxTasks":3}}"#, site("s/pages=5;latency=0/"));
+    // Let this task's microtasks run (the ones `spawn_local` polls in), and no timer.
+    let microtasks = || wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::UNDEFINED));
+
+    let running = start_crawl(&options, None, None, None).expect("valid options");
+    for _ in 0..3 {
+        let _ = microtasks().await;
+    }
+    assert_eq!(polls(&running), 0, "a task was polled in the task that started the crawl");
+    assert!(eventually(2_000.0, async || polls(&running) > 0).await, "the crawl's tasks were never polled");
+    running.stop();
+
+    let paused = start_crawl(&options, Some(true), None, None).expect("valid options");
+    let _ = microtasks().await;
+    let ready: Vec<Value> = serde_json::from_str(&paused.ready_json()).expect("the ready list is JSON");
+    assert_eq!(ready.len(), 4, "every worker and the supervisor wait in the ready list: {ready:?}");
+    paused.stop();
 }
