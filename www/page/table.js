@@ -293,6 +293,8 @@ export class ResultsTable {
     this.onOpen = onOpen;
     this.filter = { text: '', status: 'all', outcome: 'all' };
     this.sort = { key: 'order', dir: 1 };
+    /** The sort column's value of a row: looked up once per sort, not on every comparison. */
+    this.sortValue = SORTS.order;
     this.model = null;
     this.shown = []; // rows passing the filter, in sort order
     this.elements = []; // pooled <tr>s
@@ -358,6 +360,7 @@ export class ResultsTable {
 
   sortBy(key) {
     this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : 1 };
+    this.sortValue = sortKey(key);
     this.markSort();
     this.rebuild();
   }
@@ -380,9 +383,8 @@ export class ResultsTable {
   }
 
   compare(a, b) {
-    const key = sortKey(this.sort.key);
-    const ka = key(a);
-    const kb = key(b);
+    const ka = this.sortValue(a);
+    const kb = this.sortValue(b);
     const c = ka < kb ? -1 : ka > kb ? 1 : a.order - b.order;
     return c * this.sort.dir;
   }
