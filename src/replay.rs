@@ -67,7 +67,15 @@ impl RecordedLog {
             Some(v) if v >= 1 => {}
             _ => return Err("not a crawlscope log: `version` must be a whole number ≥ 1".into()),
         }
-        let log: RecordedLog = serde_json::from_value(value).map_err(|e| format!("not a valid crawlscope log: {e}"))?;
+        let invalid = |e: String| format!("not a valid crawlscope log: {e}");
+        let (Some(version), Some(options), Some(events)) =
+            (value.get("version").and_then(Value::as_u64), value.get("options"), value.get("events"))
+        else {
+            return Err(invalid("it needs `options` and `events`".into()));
+        };
+        // Read by hand, not with serde's derive: see `crate::log::json`.
+        let events = crate::log::json::events(events).map_err(invalid)?;
+        let log = RecordedLog { format: LOG_FORMAT.into(), version, options: options.clone(), events };
         log.validate()?;
         Ok(log)
     }

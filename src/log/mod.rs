@@ -2,7 +2,8 @@
 //! strings; the log interns every URL and repeated word once
 //! ([`intern`]), stores each event in a few bytes ([`compact`]) in chunks
 //! that never move ([`chunks`]), and folds the Report as each event
-//! arrives. Readers get the events back exactly as emitted ([`EventLog::since`]).
+//! arrives. Readers get the events back exactly as emitted ([`EventLog::since`]);
+//! a saved log's events are read back from JSON by [`json`].
 //!
 //! Why: a crawl logs about twenty events per page, most of them naming a
 //! URL. Kept as emitted, the log of a 20,000-page crawl held that URL
@@ -11,6 +12,7 @@
 pub mod chunks;
 pub mod compact;
 pub mod intern;
+pub mod json;
 
 use crate::event::{Event, EventKind};
 use crate::report::ReportBuilder;
