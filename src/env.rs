@@ -1,7 +1,8 @@
 //! What the engine needs from the outside world: a fetcher, a clock, a
-//! spawner and a text decoder. The browser implements them with `web-sys`
-//! (see `web/`); native tests implement them with an in-memory site, virtual
-//! time, a single-threaded executor and `encoding_rs`. The engine itself
+//! spawner, a text decoder and a converter of international domain names.
+//! The browser implements them with `web-sys` (see `web/`); native tests
+//! implement them with an in-memory site, virtual time, a single-threaded
+//! executor and `encoding_rs` (and leave international hosts unconverted). The engine itself
 //! never touches `web-sys`.
 //!
 //! Every future here is `!Send`: the browser has one thread, and so do the
@@ -9,6 +10,7 @@
 
 use futures::future::LocalBoxFuture;
 use std::rc::Rc;
+use url::Url;
 
 /// One GET request, as the engine asks for it.
 #[derive(Clone, Debug, PartialEq)]
@@ -191,7 +193,48 @@ pub trait Decoder {
     fn decode(&self, name: &'static str, body: &[u8]) -> (String, bool);
 }
 
-/// The four together (and the local proxy, when there is one), cheap to
+/// International domain names (UTS #46): the ASCII form of a URL whose
+/// host is written in another script (`http://bücher.example/` →
+/// `http://xn--bcher-kva.example/`), the form that goes on the wire.
+///
+/// The `url` crate does this with tables of its own (~47 KB of the gzip
+/// wasm); the build leaves them out (`idna_adapter` 1.0, pinned in
+/// `Cargo.lock`), so `url` refuses such a host with
+/// [`url::ParseError::IdnaError`], and only then is a backend asked. In a
+/// browser its own `URL` parser, which implements the same standard;
+/// natively none ([`NoIdna`]): such a link counts as invalid.
+pub trait Idna {
+    /// `input` resolved against `base` (when given) and serialised with an
+    /// ASCII host, or `None` when it is no URL.
+    fn to_ascii(&self, input: &str, base: Option<&str>) -> Option<String>;
+}
+
+/// No IDNA backend: a host that needs one stays unresolved.
+pub struct NoIdna;
+
+impl Idna for NoIdna {
+    fn to_ascii(&self, _input: &str, _base: Option<&str>) -> Option<String> {
+        None
+    }
+}
+
+/// Parse `input` (against `base`, when given) with `url`, and ask `idna`
+/// for the ASCII form only when `url` needs its IDNA tables for the host.
+pub fn parse_url(idna: &dyn Idna, base: Option<&Url>, input: &str) -> Result<Url, url::ParseError> {
+    let parsed = match base {
+        Some(base) => base.join(input),
+        None => Url::parse(input),
+    };
+    match parsed {
+        Err(url::ParseError::IdnaError) => idna
+            .to_ascii(input, base.map(Url::as_str))
+            .and_then(|ascii| Url::parse(&ascii).ok())
+            .ok_or(url::ParseError::IdnaError),
+        other => other,
+    }
+}
+
+/// The backends together (and the local proxy, when there is one), cheap to
 /// clone into every task.
 #[derive(Clone)]
 pub struct Env {
@@ -200,6 +243,8 @@ pub struct Env {
     pub spawner: Rc<dyn Spawner>,
     /// Decodes bodies in encodings other than UTF-8 (see [`Decoder`]).
     pub decoder: Rc<dyn Decoder>,
+    /// Converts international domain names (see [`Idna`]).
+    pub idna: Rc<dyn Idna>,
     /// Fetches through the local proxy (`proxy: true`): same-origin for the
     /// page, so CORS no longer applies, and it reports every redirect hop.
     /// `None` where no proxy is announced; `proxy: true` is then refused.

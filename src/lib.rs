@@ -10,8 +10,9 @@
 //!
 //! * [`options`] — the crawl options, validated; errors name the option.
 //! * [`env`] — what the engine needs from outside: [`env::Fetcher`],
-//!   [`env::Clock`], [`env::Spawner`], [`env::Decoder`]. The fetcher shows only what browser
-//!   `fetch` shows (final URL, `redirected`, status, safelisted headers, body).
+//!   [`env::Clock`], [`env::Spawner`], [`env::Decoder`], [`env::Idna`].
+//!   The fetcher shows only what browser `fetch` shows (final URL,
+//!   `redirected`, status, safelisted headers, body).
 //! * [`queue`] — a joinable queue with asyncio's `join` / `task_done`.
 //! * [`signal`] — a set-once flag many tasks can await (stop, finished).
 //! * [`sched`] — the gate every task runs behind: instrumented polls and
@@ -24,7 +25,8 @@
 //! * [`event`] — the typed event log, the single source of truth.
 //! * [`log`] — how the log is kept: each URL once (interned ids), events
 //!   compact (20 bytes in wasm) in chunks that never move, expanded back to
-//!   [`event::Event`]s exactly as emitted when read.
+//!   [`event::Event`]s exactly as emitted when read; a saved log's events
+//!   read back from JSON by hand ([`log::json`]).
 //! * [`report`] — the Report, folded from the event log in id space, and
 //!   written (or sent to JS in parts) one page at a time; [`text`] is its
 //!   seed-style text form.
@@ -45,8 +47,8 @@
 //! * [`export`] — the crawl handed to other crawlers: a Scrapy spider, alone
 //!   or sharing one frontier in Redis (scrapy-redis).
 //! * `web` (wasm32 only) — `web-sys` fetch with one `AbortController` per
-//!   request, `setTimeout` clock, `spawn_local`, `TextDecoder`, the JS API
-//!   and panic banner.
+//!   request, `setTimeout` clock, `spawn_local`, `TextDecoder`, `URL` for
+//!   international domain names, the JS API and panic banner.
 //!
 //! # Errors
 //!

@@ -28,7 +28,9 @@ pub mod tree;
 pub use scan::LinkScanner;
 pub use tree::{LinkParser, LINK_SELECTOR};
 
+use crate::env::{parse_url, Idna, NoIdna};
 use std::collections::HashSet;
+use std::rc::Rc;
 use url::Url;
 
 /// What a page links to.
@@ -99,21 +101,27 @@ pub struct LinkCollector {
     meta_nofollow: bool,
     /// URLs already in `out.links`, for O(1) deduplication.
     seen: HashSet<String>,
+    /// Asked for the ASCII form of a host `url` cannot convert itself.
+    idna: Rc<dyn Idna>,
     out: Extracted,
 }
 
 impl LinkCollector {
-    pub fn new(found: &Found, page_url: &Url, respect_nofollow: bool) -> Self {
+    pub fn new(found: &Found, page_url: &Url, respect_nofollow: bool, idna: Rc<dyn Idna>) -> Self {
         // The first <base href> wins, resolved against the document URL; an
         // unusable one is ignored, as browsers do.
         let base = found
             .base
             .as_deref()
-            .and_then(|href| page_url.join(href).ok())
+            .and_then(|href| parse_url(&*idna, Some(page_url), href).ok())
             .filter(|u| matches!(u.scheme(), "http" | "https"))
             .unwrap_or_else(|| page_url.clone());
         let meta_nofollow = respect_nofollow && found.meta_nofollow;
-        LinkCollector { base, respect_nofollow, meta_nofollow, seen: HashSet::new(), out: Extracted::default() }
+        LinkCollector { base, respect_nofollow, meta_nofollow, seen: HashSet::new(), idna, out: Extracted::default() }
+    }
+
+    fn join(&self, href: &str) -> Result<Url, url::ParseError> {
+        parse_url(&*self.idna, Some(&self.base), href)
     }
 
     /// Record the link of one element.
@@ -123,7 +131,7 @@ impl LinkCollector {
             LinkKind::Anchor | LinkKind::Frame => true,
             LinkKind::Link if has_token(rel, "canonical") => {
                 if self.out.canonical.is_none() {
-                    self.out.canonical = self.base.join(&element.target).ok();
+                    self.out.canonical = self.join(&element.target).ok();
                 }
                 return;
             }
@@ -136,7 +144,7 @@ impl LinkCollector {
             self.out.nofollow += 1;
             return;
         }
-        match self.base.join(&element.target) {
+        match self.join(&element.target) {
             Ok(mut url) if matches!(url.scheme(), "http" | "https") => {
                 url.set_fragment(None);
                 if self.seen.insert(url.as_str().to_owned()) {
@@ -181,9 +189,10 @@ pub fn found_in(html: &str) -> Found {
     tree::found_in(html)
 }
 
-/// Resolve everything a page was found to hold.
+/// Resolve everything a page was found to hold (international hosts
+/// unconverted: see [`Idna`]).
 pub fn resolve(found: &Found, page_url: &Url, respect_nofollow: bool) -> Extracted {
-    let mut collector = LinkCollector::new(found, page_url, respect_nofollow);
+    let mut collector = LinkCollector::new(found, page_url, respect_nofollow, Rc::new(NoIdna));
     for element in &found.elements {
         collector.add(element);
     }

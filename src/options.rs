@@ -2,6 +2,7 @@
 //! validated once, and never silently ignored — an unknown option or a bad
 //! value is an error that names it.
 
+use crate::env::{parse_url, Idna, NoIdna};
 use crate::extract::Field;
 use regex_lite::Regex;
 use serde_json::{Map, Value};
@@ -154,21 +155,28 @@ pub const KNOWN: [&str; 19] = [
 ];
 
 impl Options {
-    /// Parse options given as a JSON object text.
+    /// Parse options given as a JSON object text (a root with an
+    /// international host is refused: see [`Options::from_json_with`]).
     pub fn from_json(text: &str) -> Result<Options, OptionsError> {
+        Self::from_json_with(text, &NoIdna)
+    }
+
+    /// Parse options given as a JSON object text; `idna` converts a root's
+    /// international host (the browser's `URL` in the page).
+    pub fn from_json_with(text: &str, idna: &dyn Idna) -> Result<Options, OptionsError> {
         let value: Value = serde_json::from_str(text).map_err(|e| err("options", format!("not valid JSON ({e})")))?;
         match value {
-            Value::Object(map) => Self::from_map(&map),
+            Value::Object(map) => Self::from_map(&map, idna),
             _ => Err(err("options", "expected an object like {\"roots\": [\"https://example.com/\"]}")),
         }
     }
 
     /// Parse options from a JSON object.
-    pub fn from_map(map: &Map<String, Value>) -> Result<Options, OptionsError> {
+    pub fn from_map(map: &Map<String, Value>, idna: &dyn Idna) -> Result<Options, OptionsError> {
         let mut options = Options::default();
         for (key, value) in map {
             match key.as_str() {
-                "roots" => options.roots = parse_roots(value)?,
+                "roots" => options.roots = parse_roots(value, idna)?,
                 "maxTasks" => options.max_tasks = int(key, value, 1, 256)? as usize,
                 "maxTries" => options.max_tries = int(key, value, 1, 20)? as u32,
                 "timeoutMs" => options.timeout_ms = int(key, value, 1, 3_600_000)? as u32,
@@ -257,14 +265,14 @@ fn int(key: &str, value: &Value, min: u64, max: u64) -> Result<u64, OptionsError
     }
 }
 
-fn parse_roots(value: &Value) -> Result<Vec<Url>, OptionsError> {
+fn parse_roots(value: &Value, idna: &dyn Idna) -> Result<Vec<Url>, OptionsError> {
     let list = value.as_array().ok_or_else(|| err("roots", format!("must be an array of URL strings, got {value}")))?;
     list.iter()
         .enumerate()
         .map(|(i, v)| {
             let name = format!("roots[{i}]");
             let text = v.as_str().ok_or_else(|| err(&name, format!("must be a string, got {v}")))?;
-            parse_root(text).map_err(|m| err(&name, m))
+            parse_root(text, idna).map_err(|m| err(&name, m))
         })
         .collect()
 }
@@ -272,7 +280,7 @@ fn parse_roots(value: &Value) -> Result<Vec<Url>, OptionsError> {
 /// Normalise one start URL the way a user means it: a missing scheme is
 /// added (`http://` for loopback hosts, else `https://`, because an https
 /// page may not fetch plain http), the fragment is dropped.
-pub fn parse_root(text: &str) -> Result<Url, String> {
+pub fn parse_root(text: &str, idna: &dyn Idna) -> Result<Url, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err("is empty; give a URL such as https://example.com/".into());
@@ -284,7 +292,7 @@ pub fn parse_root(text: &str) -> Result<Url, String> {
         let loopback = host == "localhost" || host.starts_with("127.") || host == "[::1]";
         format!("{}://{text}", if loopback { "http" } else { "https" })
     };
-    let mut url = Url::parse(&with_scheme).map_err(|e| format!("`{text}` is not a valid URL ({e})"))?;
+    let mut url = parse_url(idna, None, &with_scheme).map_err(|e| format!("`{text}` is not a valid URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("`{text}` is not an http(s) URL"));
     }
@@ -298,6 +306,25 @@ pub fn parse_root(text: &str) -> Result<Url, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The browser's `URL` for one international host.
+    struct Bucher;
+
+    impl Idna for Bucher {
+        fn to_ascii(&self, input: &str, _base: Option<&str>) -> Option<String> {
+            Some(input.replace("bücher.example", "xn--bcher-kva.example"))
+        }
+    }
+
+    #[test]
+    fn a_root_with_an_international_host_is_converted_or_refused_with_a_reason() {
+        let json = r#"{"roots":["bücher.example/a#x"]}"#;
+        let o = Options::from_json_with(json, &Bucher).expect("converted");
+        assert_eq!(o.roots[0].as_str(), "https://xn--bcher-kva.example/a");
+        let e = Options::from_json(json).unwrap_err();
+        assert_eq!(e.option, "roots[0]");
+        assert!(e.message.contains("international domain name"), "{e}");
+    }
 
     #[test]
     fn defaults_apply_and_roots_are_normalised() {

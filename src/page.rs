@@ -151,7 +151,7 @@ async fn parse_and_enqueue(shared: &Shared, task: TaskId, item: &Item, page_url:
         shared.emit(EventKind::FieldsFound { task, url: page_url.to_string(), fields });
         found
     };
-    let mut collector = LinkCollector::new(&found, page_url, shared.options.respect_nofollow);
+    let mut collector = LinkCollector::new(&found, page_url, shared.options.respect_nofollow, shared.env.idna.clone());
     for (i, element) in found.elements.iter().enumerate() {
         if i % LINK_BATCH == 0 {
             yield_if_due(shared).await;

@@ -323,3 +323,17 @@ async fn a_page_crawl_polls_nothing_in_the_task_that_started_it() {
     assert_eq!(ready.len(), 4, "every worker and the supervisor wait in the ready list: {ready:?}");
     paused.stop();
 }
+
+#[wasm_bindgen_test]
+fn the_browsers_url_converts_international_hosts_for_the_engine() {
+    use crawlscope::env::{parse_url, Idna};
+    use crawlscope::web::idna::WebIdna;
+    // The wasm has no IDNA tables (env::Idna): the browser's `URL` maps and punycodes.
+    assert_eq!(WebIdna.to_ascii("http://Bücher.example/a", None).as_deref(), Some("http://xn--bcher-kva.example/a"));
+    let base = url::Url::parse("https://a.example/dir/").expect("valid");
+    let link = parse_url(&WebIdna, Some(&base), "//bücher.example/x").map(String::from);
+    assert_eq!(link.as_deref(), Ok("https://xn--bcher-kva.example/x"), "resolved against the base");
+    assert_eq!(WebIdna.to_ascii("http://[x", None), None, "no URL at all");
+    let options = Options::from_json_with(r#"{"roots":["bücher.example"]}"#, &WebIdna).expect("a root converts");
+    assert_eq!(options.roots[0].as_str(), "https://xn--bcher-kva.example/");
+}

@@ -80,6 +80,65 @@ fn canonical_is_recorded_not_followed() {
     assert_eq!(e.links.len(), 1);
 }
 
+/// A stand-in for the browser's `URL`: knows one international host, and
+/// counts how often it is asked.
+struct OneHost(std::cell::Cell<usize>);
+
+impl Idna for OneHost {
+    fn to_ascii(&self, input: &str, base: Option<&str>) -> Option<String> {
+        self.0.set(self.0.get() + 1);
+        let absolute = match input.strip_prefix("//") {
+            Some(rest) => format!("{}://{rest}", Url::parse(base?).ok()?.scheme()),
+            None => input.to_string(),
+        };
+        Some(absolute.replace("bücher.example", "xn--bcher-kva.example"))
+    }
+}
+
+#[test]
+fn an_international_host_is_converted_by_the_environment_and_only_then() {
+    let html = r#"<base href="//bücher.example/docs/"><link rel=canonical href="http://bücher.example/c">
+        <a href="a">a</a><a href="http://bücher.example/b">b</a><a href="http://ascii.example/">c</a>"#;
+    let idna = Rc::new(OneHost(std::cell::Cell::new(0)));
+    let found = found_in(html);
+    let mut collector = LinkCollector::new(&found, &page(), false, idna.clone());
+    for element in &found.elements {
+        collector.add(element);
+    }
+    let e = collector.finish();
+    let links: Vec<&str> = e.links.iter().map(Url::as_str).collect();
+    assert_eq!(
+        links,
+        ["http://xn--bcher-kva.example/docs/a", "http://xn--bcher-kva.example/b", "http://ascii.example/"],
+        "a relative link resolves against the converted base"
+    );
+    assert_eq!(e.canonical.as_ref().map(Url::as_str), Some("http://xn--bcher-kva.example/c"));
+    assert_eq!(idna.0.get(), 3, "asked for the base, the canonical and one link: never for an ASCII host");
+
+    // Without a backend (natively) such a link is invalid, and the base is the page.
+    let e = extract(html, &page(), false);
+    assert_eq!(e.links.iter().map(Url::as_str).collect::<Vec<_>>(), ["http://h/dir/a", "http://ascii.example/"]);
+    assert_eq!((e.invalid, e.canonical), (1, None));
+}
+
+#[test]
+fn a_punycoded_host_needs_no_backend_and_a_broken_one_stays_invalid() {
+    let e = extract(
+        r#"<a href="http://xn--bcher-kva.example/">ok</a><a href="http://xn--zz.example/">bad</a>"#,
+        &page(),
+        false,
+    );
+    assert_eq!(e.links.iter().map(Url::as_str).collect::<Vec<_>>(), ["http://xn--bcher-kva.example/"]);
+    assert_eq!(e.invalid, 1);
+}
+
+#[test]
+fn the_build_carries_no_idna_tables_of_its_own() {
+    // `idna_adapter` is pinned to 1.0 in Cargo.lock (see env::Idna): if an
+    // update brings the tables back, this fails, and the wasm grew ~47 KB.
+    assert_eq!(Url::parse("http://bücher.example/"), Err(url::ParseError::IdnaError));
+}
+
 #[test]
 fn nofollow_is_honoured_when_asked() {
     let html = r#"<a href="x" rel="nofollow">x</a><a href="y">y</a>"#;

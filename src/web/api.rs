@@ -63,7 +63,8 @@ pub fn start_crawl(
     proxy: Option<String>,
     proxy_token: Option<String>,
 ) -> Result<CrawlHandle, JsValue> {
-    let options = Options::from_json(options_json).map_err(|e| js_error(&e.to_string(), Some(&e.option)))?;
+    let options = Options::from_json_with(options_json, &super::idna::WebIdna)
+        .map_err(|e| js_error(&e.to_string(), Some(&e.option)))?;
     let mut env = super::browser_env();
     env.spawner = std::rc::Rc::new(super::WebSpawner { first_poll_in_own_task: paused != Some(true) });
     if let (Some(endpoint), Some(token)) = (proxy, proxy_token) {

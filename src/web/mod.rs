@@ -9,6 +9,7 @@ pub mod bench;
 pub mod charset;
 pub mod clock;
 pub mod fetch;
+pub mod idna;
 pub mod panic;
 
 use crate::env::{Env, Spawner};
@@ -48,13 +49,14 @@ impl Spawner for WebSpawner {
     }
 }
 
-/// The browser environment: `fetch`, `performance.now`/`setTimeout`, `spawn_local`, `TextDecoder`.
+/// The browser environment: `fetch`, `performance.now`/`setTimeout`, `spawn_local`, `TextDecoder`, `URL`.
 pub fn browser_env() -> Env {
     Env {
         fetcher: Rc::new(fetch::WebFetcher),
         clock: Rc::new(clock::WebClock),
         spawner: Rc::new(WebSpawner { first_poll_in_own_task: false }),
         decoder: Rc::new(charset::WebDecoder),
+        idna: Rc::new(idna::WebIdna),
         proxy: None,
     }
 }

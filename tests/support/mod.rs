@@ -363,6 +363,7 @@ impl Sim {
             clock: Rc::new(self.clock.clone()),
             spawner: Rc::new(PoolSpawner(self.pool.spawner())),
             decoder: Rc::new(crawlscope::decode::NativeDecoder),
+            idna: Rc::new(crawlscope::env::NoIdna),
             proxy: Some(Rc::new(ProxyFetcher(self.fetcher.clone()))),
         }
     }
