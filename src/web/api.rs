@@ -89,7 +89,9 @@ pub fn trace_from_log(log_json: &str) -> Result<String, JsValue> {
 /// Redis URL, throws an `Error` whose `option` names it.
 #[wasm_bindgen(js_name = scrapySpider)]
 pub fn scrapy_spider(options_json: &str, redis: Option<String>) -> Result<String, JsValue> {
-    crate::export::scrapy::spider_from_json(options_json, redis.as_deref())
+    // As `startCrawl` reads them: a root's international host converted by the browser.
+    Options::from_json_with(options_json, &super::idna::WebIdna)
+        .and_then(|options| crate::export::scrapy::spider(&options, redis.as_deref()))
         .map_err(|e| js_error(&e.to_string(), Some(&e.option)))
 }
 
