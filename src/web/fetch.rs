@@ -31,6 +31,23 @@ extern "C" {
     /// object is built for it.
     #[wasm_bindgen(js_name = fetch)]
     fn global_fetch(url: &str, init: &RequestInit) -> js_sys::Promise;
+
+    /// `headers.get(name)` with the name already a JS string: `null`, or
+    /// the value as a JS string (web-sys's `get` takes `&str`, and so
+    /// copies and decodes the name into JS on every call).
+    type HeaderMap;
+    #[wasm_bindgen(method, js_name = get)]
+    fn get_by_js_name(this: &HeaderMap, name: &JsValue) -> JsValue;
+}
+
+thread_local! {
+    /// The names of every response header the engine reads, as JS strings
+    /// made once: a response is asked for each, and most are absent.
+    static HEADER_NAMES: Vec<(&'static str, JsValue)> = SAFELISTED_RESPONSE_HEADERS
+        .iter()
+        .chain(EXPOSED_RESPONSE_HEADERS.iter())
+        .map(|name| (*name, JsValue::from_str(name)))
+        .collect();
 }
 
 /// Bodies whose `Content-Length` is at most this are read in one
@@ -190,12 +207,13 @@ async fn fetch(request: FetchRequest) -> Result<Fetched, FetchError> {
     // An await point: this task is parked until the browser settles the
     // promise, then woken through wasm-bindgen-futures' microtask queue.
     let response: Response = JsFuture::from(promise).await.map_err(to_fetch_error)?.unchecked_into();
-    let js_headers = response.headers();
-    let headers = SAFELISTED_RESPONSE_HEADERS
-        .iter()
-        .chain(EXPOSED_RESPONSE_HEADERS.iter())
-        .filter_map(|name| js_headers.get(name).ok().flatten().map(|v| (name.to_string(), v)))
-        .collect();
+    let js_headers: HeaderMap = response.headers().unchecked_into();
+    let headers = HEADER_NAMES.with(|names| {
+        names
+            .iter()
+            .filter_map(|(name, js_name)| js_headers.get_by_js_name(js_name).as_string().map(|v| (name.to_string(), v)))
+            .collect()
+    });
     let head = ResponseHead {
         url: response.url(),
         redirected: response.redirected(),
