@@ -2,8 +2,8 @@
 //! spawner, a text decoder and a converter of international domain names.
 //! The browser implements them with `web-sys` (see `web/`); native tests
 //! implement them with an in-memory site, virtual time, a single-threaded
-//! executor and `encoding_rs` (and leave international hosts unconverted). The engine itself
-//! never touches `web-sys`.
+//! executor and `encoding_rs` (and leave international hosts unconverted).
+//! The engine itself never touches `web-sys`.
 //!
 //! Every future here is `!Send`: the browser has one thread, and so do the
 //! engine's tasks (`spawn_local`, `Rc`, `RefCell`).

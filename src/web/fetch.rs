@@ -32,10 +32,13 @@ extern "C" {
     #[wasm_bindgen(js_name = fetch)]
     fn global_fetch(url: &str, init: &RequestInit) -> js_sys::Promise;
 
-    /// `headers.get(name)` with the name already a JS string: `null`, or
-    /// the value as a JS string (web-sys's `get` takes `&str`, and so
-    /// copies and decodes the name into JS on every call).
+    /// A response's `Headers`, seen only through `get` below.
     type HeaderMap;
+
+    /// `headers.get(name)` with the name already a JS string: `null`, or
+    /// the value (web-sys's `get` takes `&str`, and so copies and decodes
+    /// the name into JS on every call). It throws only for a name that is
+    /// no header name, and ours are constants that are.
     #[wasm_bindgen(method, js_name = get)]
     fn get_by_js_name(this: &HeaderMap, name: &JsValue) -> JsValue;
 }
