@@ -197,7 +197,7 @@ pub trait Decoder {
 /// host is written in another script (`http://bücher.example/` →
 /// `http://xn--bcher-kva.example/`), the form that goes on the wire.
 ///
-/// The `url` crate does this with tables of its own (~47 KB of the gzip
+/// The `url` crate does this with tables of its own (~45 KB of the gzip
 /// wasm); the build leaves them out (`idna_adapter` 1.0, pinned in
 /// `Cargo.lock`), so `url` refuses such a host with
 /// [`url::ParseError::IdnaError`], and only then is a backend asked. In a

@@ -192,7 +192,12 @@ pub fn found_in(html: &str) -> Found {
 /// Resolve everything a page was found to hold (international hosts
 /// unconverted: see [`Idna`]).
 pub fn resolve(found: &Found, page_url: &Url, respect_nofollow: bool) -> Extracted {
-    let mut collector = LinkCollector::new(found, page_url, respect_nofollow, Rc::new(NoIdna));
+    resolve_with(found, page_url, respect_nofollow, Rc::new(NoIdna))
+}
+
+/// [`resolve`], international hosts converted by `idna`.
+pub fn resolve_with(found: &Found, page_url: &Url, respect_nofollow: bool, idna: Rc<dyn Idna>) -> Extracted {
+    let mut collector = LinkCollector::new(found, page_url, respect_nofollow, idna);
     for element in &found.elements {
         collector.add(element);
     }

@@ -9,8 +9,9 @@
 //! `redis`, a scrapy-redis spider whose queue and seen set live in Redis and
 //! are shared by every worker started on the same file (`scrapy_redis.py`).
 //!
-//! Options are parsed by [`Options::from_json`], so a bad one is refused
-//! with the same error, naming it, as `crawlscope.start` gives. Options with
+//! Options are parsed by [`Options`] (in the page with the browser's `URL`
+//! for international hosts, as `crawlscope.start` reads them), so a bad one
+//! is refused with the same error, naming it, as `crawlscope.start` gives. Options with
 //! no exact counterpart are written out as comments saying why.
 
 use crate::options::{Options, OptionsError, Order};

@@ -135,7 +135,7 @@ fn a_punycoded_host_needs_no_backend_and_a_broken_one_stays_invalid() {
 #[test]
 fn the_build_carries_no_idna_tables_of_its_own() {
     // `idna_adapter` is pinned to 1.0 in Cargo.lock (see env::Idna): if an
-    // update brings the tables back, this fails, and the wasm grew ~47 KB.
+    // update brings the tables back, this fails, and the wasm grew ~45 KB.
     assert_eq!(Url::parse("http://bücher.example/"), Err(url::ParseError::IdnaError));
 }
 
