@@ -90,3 +90,17 @@ test('js_api_crawl_returns_a_versioned_report', async ({ page }) => {
   expect(rejection).not.toBe('resolved');
   expect(rejection).toContain('bogus');
 });
+
+test('ended_resolves_as_the_crawl_ends_without_reading_its_report', async ({ page }) => {
+  const knobs = 'pages=12;latency=10';
+  const root = variant(knobs);
+  const seen = await page.evaluate(async (root) => {
+    const handle = window.crawlscope.start({ roots: [root] }, { current: false });
+    const before = handle.finished;
+    const value = await handle.ended;
+    return { before, value: value === undefined, finished: handle.finished, reportCalls: handle.reportCalls,
+      pages: (await handle.done).pages.length };
+  }, root);
+  const pages = (await expectedPages(knobs)).length;
+  expect(seen).toEqual({ before: false, value: true, finished: true, reportCalls: 0, pages });
+});

@@ -21,12 +21,13 @@ export async function crawlOnce(): Promise<number> {
   handle.pause();
   const polled: number = handle.step();
   handle.resume();
+  const nothing: void = await handle.ended;
   const report: Report = await handle.done;
   const failed: number = report.counters.failed;
   const lints: Lint[] = handle.lints();
   const firstStep: number | undefined = lints.find((l) => l.kind === 'longPoll')?.step;
   const trace: TraceFile = window.crawlscope.traceEvents(handle.log());
-  console.log(firstStep, trace.otherData.polls, handle.trace().traceEvents.length);
+  console.log(nothing, firstStep, trace.otherData.polls, handle.trace().traceEvents.length);
   return report.pages.length + failed + polled;
 }
 

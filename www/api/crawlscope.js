@@ -39,6 +39,7 @@ function wrapCrawl(handle, options) {
   // The final Report is built (in wasm), serialised and parsed only if someone asks for it: for a
   // 20,000-page crawl that is most of a second, which a page that folds the log itself never needs.
   let done = null;
+  let ended = null;
   let reportCalls = 0;
   return {
     kind: 'crawl',
@@ -93,6 +94,11 @@ function wrapCrawl(handle, options) {
     get done() {
       done ??= handle.done().then(() => readReport(handle));
       return done;
+    },
+    /** A Promise that resolves (to undefined) as the crawl ends; unlike `done`, it reads no Report. */
+    get ended() {
+      ended ??= handle.done();
+      return ended;
     },
   };
 }

@@ -127,23 +127,37 @@ class Layout {
     return null;
   }
 
-  /** Every node inside a layout rectangle (what a view shows), without visiting the rest. */
-  *inRect(x0, y0, x1, y1) {
+  /**
+   * Visit every node inside a layout rectangle (what a view shows), without visiting the rest, with
+   * its layout position: `visit(node, x, y)`. A 20,000-node draw calls it for each node in view, so
+   * nothing is allocated per node.
+   */
+  eachInRect(x0, y0, x1, y1, visit) {
+    const rows = this.rows;
     const r0 = Math.max(0, Math.floor(y0 / ROW));
-    const r1 = Math.min(this.rows - 1, Math.ceil(y1 / ROW));
+    const r1 = Math.min(rows - 1, Math.ceil(y1 / ROW));
     for (let d = 0; d < this.layers.length; d += 1) {
       const layer = this.layers[d];
       if (!layer) continue;
-      const subs = Math.ceil(layer.length / this.rows);
-      const s0 = Math.max(0, Math.floor((x0 - this.offsets[d]) / SUB_WIDTH));
-      const s1 = Math.min(subs - 1, Math.ceil((x1 - this.offsets[d]) / SUB_WIDTH));
+      const offset = this.offsets[d];
+      const subs = Math.ceil(layer.length / rows);
+      const s0 = Math.max(0, Math.floor((x0 - offset) / SUB_WIDTH));
+      const s1 = Math.min(subs - 1, Math.ceil((x1 - offset) / SUB_WIDTH));
       for (let s = s0; s <= s1; s += 1) {
+        const x = offset + s * SUB_WIDTH;
         for (let r = r0; r <= r1; r += 1) {
-          const node = layer[s * this.rows + r];
-          if (node) yield node;
+          const node = layer[s * rows + r];
+          if (node) visit(node, x, r * ROW);
         }
       }
     }
+  }
+
+  /** The nodes inside a layout rectangle, as a list. */
+  inRect(x0, y0, x1, y1) {
+    const nodes = [];
+    this.eachInRect(x0, y0, x1, y1, (node) => nodes.push(node));
+    return nodes;
   }
 }
 
@@ -276,7 +290,7 @@ export class TaskGraph {
   drawVectors(width, height) {
     const { ctx, model } = this;
     const k = this.view.k;
-    const visible = [...this.layout.inRect(...this.visibleRect(width, height))];
+    const visible = this.layout.inRect(...this.visibleRect(width, height));
     if (this.layout.count <= SMALL) {
       // A small crawl: every edge from the page that found each node, and the redirects, dashed.
       ctx.strokeStyle = 'rgba(80, 90, 100, 0.25)';
@@ -352,22 +366,32 @@ export class TaskGraph {
     const cell = ROW * this.view.k * ratio;
     const s = Math.max(1, Math.floor(cell * 0.7));
     const half = Math.floor(s / 2);
-    const paint = (n) => {
-      if (n.idx < 0) return;
-      const [x, y] = this.at(n);
-      const x0 = Math.round(x * ratio) - half;
-      const y0 = Math.round(y * ratio) - half;
+    // Layout units to device pixels, as `at` does it, without a pair allocated per node.
+    const { x: vx, y: vy, k } = this.view;
+    const { model } = this;
+    const paint = (n, px, py) => {
+      const x0 = Math.round((vx + px * k) * ratio) - half;
+      const y0 = Math.round((vy + py * k) * ratio) - half;
       if (x0 + s <= 0 || y0 + s <= 0 || x0 >= cw || y0 >= ch) return;
-      const color = PIXEL[this.model.drawState(n)] ?? PIXEL.queued;
-      for (let yy = Math.max(0, y0); yy < Math.min(ch, y0 + s); yy += 1) {
-        words.fill(color, yy * cw + Math.max(0, x0), yy * cw + Math.min(cw, x0 + s));
+      const color = PIXEL[model.drawState(n)] ?? PIXEL.queued;
+      if (s === 1) { // one pixel (in the canvas: checked above), as most nodes of a big crawl fitted to it
+        words[y0 * cw + x0] = color;
+        return;
       }
+      const left = Math.max(0, x0);
+      const right = Math.min(cw, x0 + s);
+      for (let yy = Math.max(0, y0); yy < Math.min(ch, y0 + s); yy += 1) words.fill(color, yy * cw + left, yy * cw + right);
     };
     if (repaintAll) {
       const { width, height } = this.cssSize();
-      for (const n of this.layout.inRect(...this.visibleRect(width, height))) paint(n);
+      this.layout.eachInRect(...this.visibleRect(width, height), paint);
     } else {
-      for (const n of changed) paint(n);
+      const { layout } = this;
+      for (const n of changed) {
+        if (n.idx < 0) continue;
+        const { x, y } = layout.pos(n);
+        paint(n, x, y);
+      }
     }
     this.ctx.putImageData(this.raster.image, 0, 0);
   }

@@ -203,6 +203,8 @@ export interface CrawlHandle extends View {
   /** The log so far as a Trace Event Format file. */
   trace(): TraceFile;
   done: Promise<Report>;
+  /** Resolves (to undefined) as the crawl ends, without reading its Report: for a page that folds the log itself. */
+  ended: Promise<void>;
 }
 
 export interface ReplayHandle extends View {
