@@ -40,6 +40,10 @@ function wrapCrawl(handle, options) {
   // 20,000-page crawl that is most of a second, which a page that folds the log itself never needs.
   let done = null;
   let ended = null;
+  const whenEnded = () => {
+    ended ??= handle.done();
+    return ended;
+  };
   let reportCalls = 0;
   return {
     kind: 'crawl',
@@ -92,13 +96,12 @@ function wrapCrawl(handle, options) {
     get finished() { return handle.isFinished(); },
     /** A Promise of the final Report. */
     get done() {
-      done ??= handle.done().then(() => readReport(handle));
+      done ??= whenEnded().then(() => readReport(handle));
       return done;
     },
     /** A Promise that resolves (to undefined) as the crawl ends; unlike `done`, it reads no Report. */
     get ended() {
-      ended ??= handle.done();
-      return ended;
+      return whenEnded();
     },
   };
 }
