@@ -119,6 +119,53 @@ test('a_30_page_crawl_draws_every_node_and_edge_as_before', async ({ page }, tes
   await page.locator('#picture').screenshot({ path: testInfo.outputPath('graph-30.png') });
 });
 
+test('a_growing_big_graph_keeps_its_view_while_it_fits_and_is_fitted_exactly_at_the_end', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.locator('#root').fill(variant('pages=4000;latency=0'));
+  await page.locator('#max-tasks').fill('10');
+  // After every draw: the view, the graph's extent and the canvas's size.
+  await page.evaluate(() => {
+    const g = window.crawlscopePage.picture.graph;
+    const draw = g.draw.bind(g);
+    window.graphDraws = [];
+    g.draw = (force) => {
+      draw(force);
+      const { width, height } = g.cssSize();
+      window.graphDraws.push({
+        ...g.view, growing: g.growing, mode: g.mode, w: g.layout.width, h: g.layout.height, width, height,
+      });
+    };
+  });
+  await page.locator('#crawl').click();
+  await expect(page.locator('#crawl-state')).toHaveText('done', { timeout: 240_000 });
+  const draws = await page.evaluate(() => window.graphDraws);
+  const growing = draws.filter((d) => d.growing && d.mode === 'raster');
+  expect(growing.length).toBeGreaterThan(5);
+  let moves = 0;
+  for (let i = 0; i < growing.length; i += 1) {
+    const d = growing[i];
+    // The whole graph is in the canvas, inside its margin, at every draw.
+    expect(d.x + d.w * d.k).toBeLessThanOrEqual(d.width - 24 + 1e-6);
+    expect(d.y + d.h * d.k).toBeLessThanOrEqual(d.height - 24 + 1e-6);
+    const before = growing[i - 1];
+    if (!before || (before.x === d.x && before.y === d.y && before.k === d.k)) continue;
+    moves += 1;
+    // The view moved: only because the graph no longer fitted the one before.
+    const fitted = before.x + d.w * before.k <= d.width - 24 && before.y + d.h * before.k <= d.height - 24;
+    const exact = Math.min((d.width - 48) / d.w, (d.height - 48) / d.h);
+    expect(!fitted || before.k > exact || before.k < exact * 0.81).toBe(true);
+  }
+  console.log(`figure: 4,000-page crawl: ${growing.length} draws while growing, the view moved at ${moves}`);
+  // Ended: fitted exactly, centred along the side that limits the zoom.
+  const last = draws.at(-1);
+  expect(last.growing).toBe(false);
+  const k = Math.min((last.width - 48) / last.w, (last.height - 48) / last.h);
+  expect(last.k).toBeCloseTo(k, 6);
+  expect(Math.min(Math.abs(last.x - (last.width - last.w * k) / 2), Math.abs(last.y - (last.height - last.h * k) / 2)))
+    .toBeLessThan(0.5);
+});
+
 test('the_search_box_finds_a_whole_url_before_longer_urls_that_contain_it', async ({ page }) => {
   const root = variant('pages=30;latency=0');
   await page.locator('#root').fill(root);

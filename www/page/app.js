@@ -84,10 +84,12 @@ function renderNow(view) {
 const FOLD_SLICE = 500;
 /** How long one task of a busy picture may go on folding, ms. */
 const FOLD_BUDGET_MS = 6;
-/** A busy update's whole cost, as a multiple of its script's (style, layout and paint come on top). */
+/** A busy update's drawing, whole, as a multiple of its script's (style, layout and paint come on top). */
 const RENDER_FACTOR = 2;
+/** The share of the thread a busy picture's drawing may take: the rest is the crawl's. */
+const RENDER_SHARE = 1 / 30;
 /** The longest a busy picture waits between two updates, ms: never stale for long, even on a slow machine. */
-const BUSY_MAX_MS = 400;
+const BUSY_MAX_MS = 1000;
 
 /**
  * Run `fn` in a task of its own right after the coming frame. Updating inside requestAnimationFrame
@@ -143,16 +145,16 @@ function watch(view) {
     else afterFrame(tick);
   };
 
-  // Busy: the page's own work (JS) of one update, to space the next one out.
-  let cost = 0;
   // The timer of a busy picture waiting between two updates (0 while it folds, draws or follows frames).
   let waiting = 0;
+  // The drawing's script per update, smoothed: one update with a garbage collection in it does not
+  // hold the next one off for long.
+  let cost = 0;
   const busyFold = () => {
     if (!following()) return;
     const t0 = performance.now();
     let caughtUp = picture.fold(FOLD_SLICE);
     while (!caughtUp && picture.busy && performance.now() - t0 < FOLD_BUDGET_MS) caughtUp = picture.fold(FOLD_SLICE);
-    cost += performance.now() - t0;
     // Paused or ended meanwhile: catch up at once (a paused crawl is folded every frame again).
     setTimeout(caughtUp || !picture.busy ? busyRender : busyFold, 0);
   };
@@ -160,7 +162,8 @@ function watch(view) {
     if (!following()) return;
     const t0 = performance.now();
     controls.refresh(); // and through it the picture, the counters, the table and the state (see main)
-    cost += performance.now() - t0;
+    const took = performance.now() - t0;
+    cost = cost ? 0.7 * cost + 0.3 * took : took;
     if (view.finished) {
       end();
       return;
@@ -169,12 +172,12 @@ function watch(view) {
       afterFrame(tick);
       return;
     }
-    // At most a twentieth of the thread goes to the page's own update: more time between updates
-    // when one costs more (a slow or loaded machine), but never more than BUSY_MAX_MS. `cost` is the
-    // update's script; the browser's style, layout and paint of it come after, off this clock, and
-    // (without a GPU) measure about as much again in a trace: hence twice twenty.
-    const wait = Math.min(BUSY_MAX_MS, Math.max(Picture.BUSY_MS, cost * RENDER_FACTOR * 20));
-    cost = 0;
+    // At most RENDER_SHARE of the thread goes to drawing: more time between updates when one costs
+    // more (a big crawl, a slow or loaded machine), but never more than BUSY_MAX_MS. `cost` is the
+    // drawing's script (smoothed); the browser's style, layout and paint of it come after, off this clock, and
+    // (without a GPU) measure about as much again in a trace: hence RENDER_FACTOR. Folding is not
+    // counted: its work is per event, the same however the updates are spaced.
+    const wait = Math.min(BUSY_MAX_MS, Math.max(Picture.BUSY_MS, (cost * RENDER_FACTOR) / RENDER_SHARE));
     waiting = setTimeout(() => {
       waiting = 0;
       busyFold();

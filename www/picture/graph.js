@@ -29,6 +29,8 @@ const SIZE = 5; // node half-size at zoom 1
 export const SMALL = 600;
 /** Below this many CSS pixels between rows, a big crawl is drawn as a raster. */
 const RASTER_CELL = 7;
+/** A growing big crawl's view is fitted at this share of the exact zoom, to leave room to grow into. */
+const GROW_ROOM = 0.9;
 
 /** `#rrggbb` as a little-endian RGBA word for an ImageData's Uint32Array. */
 function rgba(hex) {
@@ -201,6 +203,7 @@ export class TaskGraph {
     this.links = [];
     this.focusIdx = -1;
     this.fitted = false; // until the user pans or zooms, the view fits the graph
+    this.growing = false; // a big crawl running freely: the fitted view leaves it room (see fit)
     this.dirty = true;
     this.raster = null;
   }
@@ -230,13 +233,31 @@ export class TaskGraph {
     return ratio;
   }
 
-  /** Zoom to fit everything, centred (until the user pans or zooms). */
+  /**
+   * Zoom to fit everything, centred (until the user pans or zooms).
+   *
+   * While a big crawl grows (`growing`, set by the picture), the view stays put as long as the graph
+   * still fits in it without leaving much of the canvas empty: a raster draw then repaints only the
+   * nodes that changed, where a view refitted to every new sub-column (a pixel's move) repaints
+   * them all. When the graph outgrows the view it is fitted again with GROW_ROOM to spare, and
+   * exactly once the crawl stops growing.
+   */
   fit() {
     const { width, height } = this.cssSize();
     const w = Math.max(this.layout.width, 1);
     const h = Math.max(this.layout.height, ROW);
-    const k = Math.min(2, Math.max(0.02, Math.min((width - 48) / w, (height - 48) / h)));
-    this.view = { x: Math.max(24, (width - w * k) / 2), y: Math.max(24, (height - h * k) / 2), k };
+    const exact = Math.min(2, Math.max(0.02, Math.min((width - 48) / w, (height - 48) / h)));
+    const x0 = Math.max(24, (width - w * exact) / 2);
+    const y0 = Math.max(24, (height - h * exact) / 2);
+    if (!this.growing || this.layout.count <= SMALL) {
+      this.view = { x: x0, y: y0, k: exact };
+      return;
+    }
+    const { x, y, k } = this.view;
+    const fits = k <= exact && x + w * k <= width - 24 && y + h * k <= height - 24;
+    if (fits && k >= exact * GROW_ROOM * GROW_ROOM) return;
+    // Where the exact fit would start, a little smaller: the graph grows right and down into the room.
+    this.view = { x: x0, y: y0, k: exact * GROW_ROOM };
   }
 
   /** Place new nodes; true when something is to be redrawn. */
