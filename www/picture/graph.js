@@ -33,7 +33,7 @@ const RASTER_CELL = 7;
 const GROW_ROOM = 0.9;
 
 /** `#rrggbb` as a little-endian RGBA word for an ImageData's Uint32Array. */
-function rgba(hex) {
+export function rgba(hex) {
   const n = parseInt(hex.slice(1), 16);
   return ((255 << 24) | ((n & 0xff) << 16) | (n & 0xff00) | ((n >> 16) & 0xff)) >>> 0;
 }

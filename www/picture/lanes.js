@@ -10,10 +10,15 @@
 // shows the kind that filled most of its time (see lanes-model.js).
 
 import { BUCKET_MS, KINDS } from './lanes-model.js';
+import { rgba } from './graph.js';
 
 export const LANE_COLORS = {
   idle: '#dfe6ee', wait: '#d9a21b', fetch: '#e0672b', parse: '#c23a6b', backoff: '#9aa5b1', join: '#b9c7e8',
 };
+/** The same colours as little-endian RGBA words, in KINDS order, for the pixel rows of a long crawl. */
+const KIND_WORDS = KINDS.map((kind) => rgba(LANE_COLORS[kind] ?? '#999999'));
+const ROW_BACKGROUNDS = ['#f1f1ec', '#fafaf8'];
+const ROW_WORDS = ROW_BACKGROUNDS.map(rgba);
 const QUEUE_COLOR = '#3d6fb6';
 const UNFINISHED_COLOR = '#b7410e';
 const ROW = 14;
@@ -81,10 +86,14 @@ export class Lanes {
     const exact = (model.closedSpans / end) * (end - start) < plot * 2;
 
     ctx.font = '11px system-ui, sans-serif';
+    // Many spans a pixel: every row's backgrounds and bars as pixels, in one putImageData.
+    if (!exact) this.pixelRows(lanes, start, end, plot, ratio);
     lanes.forEach((task, i) => {
       const y = i * ROW + 4;
-      ctx.fillStyle = i % 2 ? '#fafaf8' : '#f1f1ec';
-      ctx.fillRect(LABEL, y, plot, ROW - 2);
+      if (exact) {
+        ctx.fillStyle = ROW_BACKGROUNDS[i % 2];
+        ctx.fillRect(LABEL, y, plot, ROW - 2);
+      }
       ctx.fillStyle = '#555';
       ctx.fillText(task.name, 4, y + ROW - 4);
       // A task with lints gets a badge after its name: how many (the list says what).
@@ -101,9 +110,8 @@ export class Lanes {
           if (to < start) break;
           this.bar(x(span.start), x(to), y, span.kind);
         }
-      } else {
-        this.bucketRow(task, start, end, plot, y);
-        if (task.open) this.bar(x(task.open.start), x(end), y, task.open.kind);
+      } else if (task.open) {
+        this.bar(x(task.open.start), x(end), y, task.open.kind);
       }
     });
 
@@ -119,34 +127,54 @@ export class Lanes {
     this.ctx.fillRect(x0, y + 1, Math.max(1, x1 - x0), ROW - 4);
   }
 
-  /** A task's row from its buckets: each pixel column takes the kind that covered most of it. */
-  bucketRow(task, start, end, plot, y) {
-    const { coverage } = task;
-    const msPerPx = (end - start) / plot;
-    let runKind = null;
-    let runFrom = 0;
-    const flush = (px) => {
-      if (runKind) this.bar(LABEL + runFrom, LABEL + px, y, runKind);
-    };
-    for (let px = 0; px < plot; px += 1) {
-      const t0 = start + px * msPerPx;
-      const b0 = Math.floor(t0 / BUCKET_MS);
-      const b1 = Math.min(coverage.size - 1, Math.floor((t0 + msPerPx) / BUCKET_MS));
-      let best = null;
-      let bestMs = msPerPx * 0.2; // less than a fifth of the pixel's time covered: leave it empty
-      for (let k = 0; k < KINDS.length; k += 1) {
-        let ms = 0;
-        const column = coverage.data[k];
-        for (let b = b0; b <= b1; b += 1) ms += column[b];
-        if (ms > bestMs) { best = KINDS[k]; bestMs = ms; }
-      }
-      if (best !== runKind) {
-        flush(px);
-        runKind = best;
-        runFrom = px;
-      }
+  /**
+   * The rows of a long crawl from their buckets, as pixels: each pixel column of a row takes the
+   * kind that covered most of its time (none under a fifth). Thousands of runs a row would be
+   * thousands of fillRect calls; here they are one ImageData of the rows' area, put once.
+   */
+  pixelRows(lanes, start, end, plot, ratio) {
+    const width = Math.max(1, Math.round(plot * ratio));
+    const height = Math.max(1, Math.round((lanes.length * ROW + 4) * ratio));
+    if (!this.rowsImage || this.rowsImage.width !== width || this.rowsImage.height !== height) {
+      this.rowsImage = this.ctx.createImageData(width, height);
+      this.rowsWords = new Uint32Array(this.rowsImage.data.buffer);
     }
-    flush(plot);
+    const words = this.rowsWords;
+    words.fill(0);
+    const kinds = new Int8Array(width); // a row's kind per device column (-1: none)
+    const msPerPx = (end - start) / (width || 1);
+    lanes.forEach((task, i) => {
+      const { coverage } = task;
+      for (let px = 0; px < width; px += 1) {
+        const t0 = start + px * msPerPx;
+        const b0 = Math.floor(t0 / BUCKET_MS);
+        const b1 = Math.min(coverage.size - 1, Math.floor((t0 + msPerPx) / BUCKET_MS));
+        let best = -1;
+        let bestMs = msPerPx * 0.2; // less than a fifth of the pixel's time covered: leave it empty
+        for (let k = 0; k < KINDS.length; k += 1) {
+          let ms = 0;
+          const column = coverage.data[k];
+          for (let b = b0; b <= b1; b += 1) ms += column[b];
+          if (ms > bestMs) { best = k; bestMs = ms; }
+        }
+        kinds[px] = best;
+      }
+      // The row's background, then its bar (a pixel in from the top, three from the bottom).
+      const y = i * ROW + 4;
+      const rowTop = Math.round(y * ratio);
+      const rowBottom = Math.min(height, Math.round((y + ROW - 2) * ratio));
+      const barTop = Math.round((y + 1) * ratio);
+      const barBottom = Math.min(height, Math.round((y + ROW - 3) * ratio));
+      for (let yy = rowTop; yy < rowBottom; yy += 1) {
+        const row = yy * width;
+        if (yy < barTop || yy >= barBottom) {
+          words.fill(ROW_WORDS[i % 2], row, row + width);
+          continue;
+        }
+        for (let px = 0; px < width; px += 1) words[row + px] = kinds[px] < 0 ? ROW_WORDS[i % 2] : KIND_WORDS[kinds[px]];
+      }
+    });
+    this.ctx.putImageData(this.rowsImage, Math.round(LABEL * ratio), 0);
   }
 
   /** The queue length and unfinished counter over the window, with a scale and a legend. */
