@@ -142,7 +142,7 @@ export class Lanes {
     const words = this.rowsWords;
     words.fill(0);
     const kinds = new Int8Array(width); // a row's kind per device column (-1: none)
-    const msPerPx = (end - start) / (width || 1);
+    const msPerPx = (end - start) / width;
     lanes.forEach((task, i) => {
       const { coverage } = task;
       for (let px = 0; px < width; px += 1) {

@@ -200,14 +200,14 @@ export class Picture {
     if (view.kind !== 'replay' && !view.paused) this.summary.reset(); // running freely: no step to tell
     if (view.kind === 'replay' || view.paused) this.model.markReady(view.ready());
     else if (this.model.readyNodes.size) this.model.markReady([]);
-    // A big crawl running freely changes something every frame; drawing it ten times a second is
-    // plenty to watch, and leaves the thread (and, without a GPU, the painting) to the crawl.
-    // Small crawls, a paused or stepped one and a replay are drawn at once.
     const growing = this.busy;
     if (this.graph.growing !== growing) { // running freely or not: the fitted view changes (see TaskGraph.fit)
       this.graph.growing = growing;
       this.graph.dirty = true;
     }
+    // A big crawl running freely changes something every frame; drawing it ten times a second is
+    // plenty to watch, and leaves the thread (and, without a GPU, the painting) to the crawl.
+    // Small crawls, a paused or stepped one and a replay are drawn at once.
     const now = performance.now();
     // (A little early rather than a tick late: the busy loop's timer runs every BUSY_DRAW_MS.)
     if (!this.busy || now - this.drawnAt >= BUSY_DRAW_MS - 20) {
